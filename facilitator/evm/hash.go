@@ -103,3 +103,10 @@ func TypedDataDigest(domainSeparator, structHash [32]byte) [32]byte {
 func (a *Authorization) Digest(typeHash, domainSeparator [32]byte) [32]byte {
 	return TypedDataDigest(domainSeparator, a.StructHash(typeHash))
 }
+
+// Selector returns the 4-byte selector of a function or error signature such
+// as "transfer(address,uint256)".
+func Selector(signature string) [4]byte {
+	h := Keccak256([]byte(signature))
+	return [4]byte(h[:4])
+}

@@ -1,0 +1,244 @@
+package exact
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"go.uber.org/zap"
+)
+
+// Settle executes the payment with transferWithAuthorization and waits for
+// its receipt. It is idempotent per authorization: settling one this
+// facilitator (or anyone, within LogLookback blocks) already settled returns
+// the original transaction; concurrent calls for one authorization share one
+// transaction. A receipt that does not arrive within ReceiptTimeout gives
+// success=false, errorReason settlement_pending and the transaction hash;
+// settling again later waits for that same transaction.
+func (f *Facilitator) Settle(ctx context.Context, p *facilitator.PaymentPayload, r *facilitator.PaymentRequirements) (facilitator.SettleResponse, error) {
+	resp := facilitator.SettleResponse{Network: r.Network}
+	if f.sender == nil {
+		return resp, errors.New("exact facilitator: settlement needs a chain backend and a key")
+	}
+	prep, err := Prepare(r)
+	if err != nil {
+		xe := facilitator.AsError(err, facilitator.CodeInvalidPaymentRequirements)
+		return failed(resp, xe, ""), nil
+	}
+	if prep.ChainID != f.cfg.ChainID {
+		return failed(resp, facilitator.Errorf(facilitator.CodeExactNetworkConfig, "this facilitator settles on %s, not %s", f.network, r.Network), ""), nil
+	}
+	c, xerr := Check(p, prep, f.cfg.Now(), f.cfg.MaxValidity)
+	if c == nil && xerr != nil && xerr.Code != facilitator.CodeExactValidBefore {
+		return failed(resp, xerr, ""), nil
+	}
+	if c == nil {
+		// Expired: only an authorization already settled may still answer.
+		c, xerr = parseOnly(p, prep)
+		if c == nil {
+			return failed(resp, xerr, ""), nil
+		}
+		if s, ok := f.settled.Get(keyOf(prep, c)); ok && !s.pending {
+			resp.Success, resp.Transaction, resp.Payer = true, s.tx.Hex(), c.Payer()
+			return resp, nil
+		}
+		return failed(resp, facilitator.Errorf(facilitator.CodeExactValidBefore, "authorization expired before it was settled"), c.Payer()), nil
+	}
+	resp.Payer = c.Payer()
+	key := keyOf(prep, c)
+
+	f.mu.Lock()
+	if fl, ok := f.inflight[key]; ok {
+		f.mu.Unlock()
+		select {
+		case <-fl.done:
+			return fl.resp, fl.err
+		case <-ctx.Done():
+			return resp, ctx.Err()
+		}
+	}
+	fl := &flight{done: make(chan struct{})}
+	f.inflight[key] = fl
+	f.mu.Unlock()
+
+	fl.resp, fl.err = f.settle(ctx, c, prep, key, resp)
+	f.mu.Lock()
+	delete(f.inflight, key)
+	f.mu.Unlock()
+	close(fl.done)
+	return fl.resp, fl.err
+}
+
+func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
+	if s, ok := f.settled.Get(key); ok {
+		if !s.pending {
+			resp.Success, resp.Transaction = true, s.tx.Hex()
+			return resp, nil
+		}
+		return f.await(ctx, s.tx, c, prep, key, resp)
+	}
+	if c.NeedsChain {
+		if xerr, err := f.checkContractSignature(ctx, c); err != nil || xerr != nil {
+			return failed(resp, xerr, c.Payer()), err
+		}
+	}
+	used, err := evm.AuthorizationState(ctx, f.cfg.Backend, prep.Asset, c.Auth.From, c.Auth.Nonce)
+	if err != nil {
+		return resp, fmt.Errorf("settling: %w", err)
+	}
+	if used {
+		tx, err := f.findSettlement(ctx, c, prep)
+		if err != nil {
+			return resp, fmt.Errorf("settling: looking up the used authorization: %w", err)
+		}
+		if tx == (common.Hash{}) {
+			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "authorization nonce is already used or cancelled on chain"), c.Payer()), nil
+		}
+		f.settled.Add(key, settlement{tx: tx})
+		resp.Success, resp.Transaction = true, tx.Hex()
+		return resp, nil
+	}
+	data, err := evm.PackTransferWithAuthorization(&c.Auth, c.settlementSignature())
+	if err != nil {
+		return failed(resp, facilitator.Wrap(facilitator.CodeExactExecuteTransfer, "packing transferWithAuthorization", err), c.Payer()), nil
+	}
+	tx, err := f.sender.Send(ctx, prep.Asset, data)
+	if err != nil {
+		var re *evm.RevertError
+		if errors.As(err, &re) {
+			return failed(resp, revertToError(re), c.Payer()), nil
+		}
+		return resp, fmt.Errorf("settling: %w", err)
+	}
+	f.settled.Add(key, settlement{tx: tx.Hash(), pending: true})
+	f.log.Debug("settlement broadcast", zap.String("tx", tx.Hash().Hex()), zap.String("payer", c.Payer()), zap.String("amount", c.Auth.Value.Dec()))
+	return f.await(ctx, tx.Hash(), c, prep, key, resp)
+}
+
+// await waits for the receipt of a settlement transaction and checks it.
+func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
+	resp.Transaction = tx.Hex()
+	wctx, cancel := context.WithTimeout(ctx, f.cfg.ReceiptTimeout)
+	defer cancel()
+	rcpt, err := evm.WaitReceipt(wctx, f.cfg.Backend, tx, f.cfg.MaxPoll)
+	if err != nil {
+		if ctx.Err() != nil {
+			return resp, ctx.Err()
+		}
+		resp.ErrorReason = facilitator.CodeSettlementPending
+		resp.ErrorMessage = "transaction broadcast, receipt not seen yet; settle again to keep waiting"
+		return resp, nil
+	}
+	if rcpt.Status != types.ReceiptStatusSuccessful {
+		f.settled.Remove(key)
+		return failed(resp, facilitator.Errorf(facilitator.CodeExactTxFailed, "settlement transaction reverted"), c.Payer()), nil
+	}
+	if !hasTransfer(rcpt, prep.Asset, &c.Auth) {
+		return failed(resp, facilitator.Errorf(facilitator.CodeExactTxFailed, "settlement receipt has no matching Transfer event"), c.Payer()), nil
+	}
+	f.settled.Add(key, settlement{tx: tx})
+	resp.Success = true
+	return resp, nil
+}
+
+// findSettlement looks for the AuthorizationUsed event of an authorization
+// within LogLookback blocks and returns the transaction that used it, if
+// that transaction moved exactly this payment.
+func (f *Facilitator) findSettlement(ctx context.Context, c *Checked, prep *Prepared) (common.Hash, error) {
+	head, err := f.cfg.Backend.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return common.Hash{}, err
+	}
+	from := new(big.Int)
+	if n := head.Number.Uint64(); n > f.cfg.LogLookback {
+		from.SetUint64(n - f.cfg.LogLookback)
+	}
+	logs, err := f.cfg.Backend.FilterLogs(ctx, ethereum.FilterQuery{
+		FromBlock: from,
+		Addresses: []common.Address{prep.Asset},
+		Topics:    [][]common.Hash{{evm.AuthorizationUsedTopic}, {common.BytesToHash(c.Auth.From[:])}, {c.Auth.Nonce}},
+	})
+	if err != nil {
+		return common.Hash{}, err
+	}
+	for _, l := range logs {
+		rcpt, err := f.cfg.Backend.TransactionReceipt(ctx, l.TxHash)
+		if err != nil {
+			return common.Hash{}, err
+		}
+		if rcpt.Status == types.ReceiptStatusSuccessful && hasTransfer(rcpt, prep.Asset, &c.Auth) {
+			return l.TxHash, nil
+		}
+	}
+	return common.Hash{}, nil
+}
+
+// hasTransfer reports whether the receipt holds Transfer(from, to, value) of
+// the authorization, emitted by the asset.
+func hasTransfer(r *types.Receipt, asset common.Address, a *evm.Authorization) bool {
+	value := a.Value.Bytes32()
+	for _, l := range r.Logs {
+		if l.Address == asset && len(l.Topics) == 3 && l.Topics[0] == evm.TransferTopic &&
+			common.BytesToAddress(l.Topics[1][:]) == a.From && common.BytesToAddress(l.Topics[2][:]) == a.To &&
+			bytes.Equal(l.Data, value[:]) {
+			return true
+		}
+	}
+	return false
+}
+
+func keyOf(prep *Prepared, c *Checked) authKey {
+	return authKey{asset: prep.Asset, from: c.Auth.From, nonce: c.Auth.Nonce}
+}
+
+// parseOnly extracts the authorization without judging it (used to look up
+// expired but already settled authorizations).
+func parseOnly(p *facilitator.PaymentPayload, prep *Prepared) (*Checked, *facilitator.Error) {
+	c, xerr := Check(p, prep, farPast, 1<<62)
+	if c == nil {
+		return nil, xerr
+	}
+	return c, nil
+}
+
+func failed(resp facilitator.SettleResponse, xe *facilitator.Error, payer string) facilitator.SettleResponse {
+	if xe != nil {
+		resp.ErrorReason, resp.ErrorMessage = xe.Code, xe.Message
+	}
+	if payer != "" {
+		resp.Payer = payer
+	}
+	resp.Success = false
+	return resp
+}
+
+// erc20InsufficientBalance is the selector of OpenZeppelin's
+// ERC20InsufficientBalance(address,uint256,uint256).
+var erc20InsufficientBalance = evm.Selector("ERC20InsufficientBalance(address,uint256,uint256)")
+
+// revertToError maps a reverted transferWithAuthorization to an x402 code,
+// recognising FiatToken's revert strings and common custom errors.
+func revertToError(re *evm.RevertError) *facilitator.Error {
+	r := strings.ToLower(re.Reason)
+	switch {
+	case strings.Contains(r, "authorization is expired") || strings.Contains(r, "authorizationexpired"):
+		return facilitator.Errorf(facilitator.CodeExactValidBefore, "token says: %s", re.Reason)
+	case strings.Contains(r, "not yet valid"):
+		return facilitator.Errorf(facilitator.CodeExactValidAfter, "token says: %s", re.Reason)
+	case strings.Contains(r, "authorization is used") || strings.Contains(r, "used or canceled") || strings.Contains(r, "authorizationalreadyused"):
+		return facilitator.Errorf(facilitator.CodeExactNonceUsed, "token says: %s", re.Reason)
+	case strings.Contains(r, "exceeds balance") || re.Selector() == erc20InsufficientBalance:
+		return facilitator.Errorf(facilitator.CodeExactInsufficientBalance, "payer balance is below the amount")
+	case strings.Contains(r, "invalid signature") || strings.Contains(r, "signermismatch"):
+		return facilitator.Errorf(facilitator.CodeExactSignature, "token says: %s", re.Reason)
+	}
+	return facilitator.Errorf(facilitator.CodeExactExecuteTransfer, "transfer would revert: %s", re.Error())
+}
