@@ -139,7 +139,6 @@ func ChainNow(ctx context.Context, b Backend) (time.Time, error) {
 	return time.Unix(int64(h.Time), 0), nil
 }
 
-
 // CheckDomain compares the token's on-chain DOMAIN_SEPARATOR with the one
 // computed from d, so that a wrong EIP-712 name or version in the
 // configuration fails at start-up instead of rejecting every payment.
