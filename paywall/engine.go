@@ -1,0 +1,99 @@
+// Package paywall is the x402 request engine, free of Caddy: the
+// requirements of a priced route, the 402 challenge (v2 header, v1 body,
+// browser page), payment intake and in-process verification, the replay
+// guard, settlement modes and queue, and the response-writer wrapper that
+// settles only when the upstream's answer is chargeable. Route.Serve is the
+// whole request path; Middleware wraps it for plain net/http servers.
+package paywall
+
+import (
+	"context"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"go.uber.org/zap"
+)
+
+// Engine is the state that routes share and that must outlive a single
+// handler (a Caddy config reload builds new routes around the same Engine):
+// the facilitator that settles, the replay guard and the settlement queue.
+type Engine struct {
+	// Facilitator settles payments and verifies what cannot be verified
+	// in-process (contract-wallet signatures). Usually a facilitator.Router.
+	Facilitator facilitator.Facilitator
+	// Guard holds claimed payments. Required.
+	Guard ReplayGuard
+	// Queue runs "after"-mode settlements. Required for routes in that mode.
+	Queue *SettlementQueue
+	// Logger; default: none.
+	Logger *zap.Logger
+	// Observer receives events for metrics; default: none.
+	Observer Observer
+	// Now is the clock used for verification. Default: time.Now.
+	Now func() time.Time
+	// MaxHeaderBytes caps an encoded payment header. Default:
+	// facilitator.MaxHeaderBytes (8 KiB).
+	MaxHeaderBytes int
+	// MaxValidity is the longest authorization window accepted for exact
+	// payments (see exact.DefaultMaxValidity).
+	MaxValidity time.Duration
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) logger() *zap.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return zap.NewNop()
+}
+
+func (e *Engine) observer() Observer {
+	if e.Observer != nil {
+		return e.Observer
+	}
+	return nopObserver{}
+}
+
+// Observer receives paywall events (the Caddy module turns them into
+// Prometheus metrics). Labels must stay low-cardinality: route names and
+// x402 codes, never payers.
+type Observer interface {
+	// Challenged: an unpaid request got a 402.
+	Challenged(route string)
+	// Rejected: a payment was refused with this status and code.
+	Rejected(route string, status int, code string)
+	// Accepted: a payment was verified and claimed.
+	Accepted(route, scheme string)
+	// Released: the upstream's answer was not chargeable; nothing charged.
+	Released(route, scheme string)
+	// Settled: a settlement ended (ok or with a reason) after d.
+	Settled(route, scheme string, ok bool, reason string, d time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Challenged(string)                                   {}
+func (nopObserver) Rejected(string, int, string)                        {}
+func (nopObserver) Accepted(string, string)                             {}
+func (nopObserver) Released(string, string)                             {}
+func (nopObserver) Settled(string, string, bool, string, time.Duration) {}
+
+// Close drains the settlement queue (settling everything it holds at once)
+// until ctx ends, and stops the guard's sweeper when it has one.
+func (e *Engine) Close(ctx context.Context) {
+	if e.Queue != nil {
+		left := e.Queue.Close(ctx)
+		for _, j := range left {
+			e.logger().Error("settlement not finished at shutdown", zap.String("route", j.Route), zap.String("payer", j.Claim.Payer()))
+		}
+	}
+	if c, ok := e.Guard.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}

@@ -1,0 +1,108 @@
+package paywall
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/facilitator/exact"
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// ExactScheme verifies exact (EIP-3009) payments in-process: the EIP-712
+// digest and ECDSA recovery, amount, payee, asset, network and window, with
+// no network call. Only contract-wallet signatures go to the facilitator.
+type ExactScheme struct {
+	prep *exact.Prepared
+}
+
+// Accept implements Scheme.
+func (s *ExactScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p *facilitator.PaymentPayload, o *Offer) (Claim, *Rejection) {
+	c, xerr := exact.Check(p, s.prep, e.now(), e.MaxValidity)
+	if xerr != nil {
+		return nil, &Rejection{Status: http.StatusPaymentRequired, Err: xerr}
+	}
+	if c.NeedsChain {
+		vr, err := e.Facilitator.Verify(ctx, p, &o.Requirements)
+		if err != nil {
+			return nil, &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeUnexpectedVerifyError, "cannot verify the contract-wallet signature now; retry later", err)}
+		}
+		if !vr.IsValid {
+			return nil, reject(http.StatusPaymentRequired, vr.InvalidReason, "%s", vr.InvalidMessage)
+		}
+	}
+	key := replayKey(s.prep.ChainID, s.prep.Asset, &c.Auth)
+	// Remember the nonce a little past validBefore: until then the
+	// signature could still be settled, so it must not buy a second response.
+	until := time.Unix(int64(c.Auth.ValidBefore.Uint64()), 0).Add(time.Minute)
+	if err := e.Guard.Claim(ctx, key, until); err != nil {
+		switch {
+		case errors.Is(err, ErrReplay):
+			return nil, reject(http.StatusPaymentRequired, facilitator.CodeExactNonceUsed, "this payment was already used; sign a new one (replay refused)")
+		case errors.Is(err, ErrGuardFull):
+			return nil, reject(http.StatusServiceUnavailable, facilitator.CodeServiceBusy, "too many payments in flight; retry shortly")
+		default:
+			return nil, &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "replay guard unavailable; retry shortly", err)}
+		}
+	}
+	return &exactClaim{e: e, offer: o, payload: p, key: key, payer: c.Payer(), deadline: until}, nil
+}
+
+// replayKey identifies an EIP-3009 authorization: the token contract keeps
+// one nonce space per (token, authorizer), on one chain.
+func replayKey(chainID uint64, token common.Address, a *evm.Authorization) [32]byte {
+	var buf [8 + 20 + 20 + 32]byte
+	binary.BigEndian.PutUint64(buf[:8], chainID)
+	copy(buf[8:28], token[:])
+	copy(buf[28:48], a.From[:])
+	copy(buf[48:80], a.Nonce[:])
+	return evm.Keccak256(buf[:])
+}
+
+type exactClaim struct {
+	e        *Engine
+	offer    *Offer
+	payload  *facilitator.PaymentPayload
+	key      [32]byte
+	payer    string
+	deadline time.Time
+}
+
+func (c *exactClaim) Payer() string       { return c.payer }
+func (c *exactClaim) Scheme() string      { return facilitator.SchemeExact }
+func (c *exactClaim) Deadline() time.Time { return c.deadline }
+
+func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, error) {
+	resp, err := c.e.Facilitator.Settle(ctx, c.payload, &c.offer.Requirements)
+	resp.Network = wireNetwork(c.payload.X402Version, c.offer.Requirements.Network)
+	if resp.Payer == "" {
+		resp.Payer = c.payer
+	}
+	return resp, err
+}
+
+func (c *exactClaim) Release(ctx context.Context) {
+	_ = c.e.Guard.Release(context.WithoutCancel(ctx), c.key)
+}
+
+var queuedExtension = json.RawMessage(`{"settlement":{"status":"queued"}}`)
+
+func (c *exactClaim) Queued() facilitator.SettleResponse {
+	return facilitator.SettleResponse{
+		Success: true, Payer: c.payer, Network: wireNetwork(c.payload.X402Version, c.offer.Requirements.Network),
+		Extensions: queuedExtension,
+	}
+}
+
+// wireNetwork spells a network the way the payment's protocol version does.
+func wireNetwork(version int, network string) string {
+	if version == facilitator.V1 {
+		return facilitator.V1NetworkName(network)
+	}
+	return network
+}

@@ -1,0 +1,235 @@
+package paywall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/policies"
+	"go.uber.org/zap"
+)
+
+// SettleMode says when a route's payments are settled.
+type SettleMode string
+
+const (
+	// SettleAfter answers at once and settles from the queue after
+	// SettleDelay, once the upstream answered with a chargeable status.
+	SettleAfter SettleMode = "after"
+	// SettleHeader settles synchronously when the upstream sends a
+	// chargeable status, then streams the body; a failed settlement turns
+	// the response into a 402 with the pre-upstream headers.
+	SettleHeader SettleMode = "header"
+	// SettleBefore settles before calling the upstream (for streams and
+	// high-value routes); the payment is charged whatever the upstream does.
+	SettleBefore SettleMode = "before"
+)
+
+// DefaultSettleDelay is the anti-race delay of the "after" mode.
+const DefaultSettleDelay = 300 * time.Millisecond
+
+// DefaultPayerHeader carries the verified payer to the upstream.
+const DefaultPayerHeader = "X-Payer"
+
+// Next is the rest of the handler chain (the upstream).
+type Next func(http.ResponseWriter, *http.Request) error
+
+// Route is one priced route: the offers it accepts and how it settles.
+// Build it with the exported fields set, then call Init once.
+type Route struct {
+	// Name labels logs and metrics. Default: "default".
+	Name string
+	// Offers are the accepted ways to pay, in the order clients see them.
+	Offers []*Offer
+	// Description and MimeType describe the resource in the 402.
+	Description string
+	MimeType    string
+	// ResourceURL fixes the resource URL; default: the request URL.
+	ResourceURL string
+	// Mode is when payments settle. Default: SettleAfter.
+	Mode SettleMode
+	// SettleDelay is the anti-race delay of SettleAfter. Default: 300 ms.
+	SettleDelay time.Duration
+	// SettleTimeout bounds a synchronous settlement (header and before
+	// modes). Default: 30 s.
+	SettleTimeout time.Duration
+	// Chargeable decides which upstream answers are charged. Default: 2xx.
+	Chargeable policies.Chargeable
+	// PayerHeader names the request header that carries the verified payer
+	// to the upstream; any client-sent copy is removed. Default: X-Payer.
+	PayerHeader string
+
+	engine  *Engine
+	accepts []facilitator.PaymentRequirements
+}
+
+// Init validates the route and binds it to the engine.
+func (rt *Route) Init(e *Engine) error {
+	if e == nil || e.Guard == nil || e.Facilitator == nil {
+		return errors.New("paywall route: engine with facilitator and replay guard required")
+	}
+	if len(rt.Offers) == 0 {
+		return errors.New("paywall route: at least one offer is required")
+	}
+	if rt.Name == "" {
+		rt.Name = "default"
+	}
+	switch rt.Mode {
+	case "":
+		rt.Mode = SettleAfter
+	case SettleAfter, SettleHeader, SettleBefore:
+	default:
+		return fmt.Errorf("paywall route %s: unknown settle mode %q (want after, header or before)", rt.Name, rt.Mode)
+	}
+	if rt.Mode == SettleAfter && e.Queue == nil {
+		return fmt.Errorf("paywall route %s: settle mode after needs a settlement queue", rt.Name)
+	}
+	if rt.SettleDelay <= 0 {
+		rt.SettleDelay = DefaultSettleDelay
+	}
+	if rt.SettleTimeout <= 0 {
+		rt.SettleTimeout = 30 * time.Second
+	}
+	if rt.Chargeable == nil {
+		rt.Chargeable = policies.Charge2xx
+	}
+	if rt.PayerHeader == "" {
+		rt.PayerHeader = DefaultPayerHeader
+	}
+	rt.accepts = make([]facilitator.PaymentRequirements, len(rt.Offers))
+	for i, o := range rt.Offers {
+		rt.accepts[i] = o.Requirements
+	}
+	rt.engine = e
+	return nil
+}
+
+// Serve is the paywall's request path: challenge unpaid requests, verify
+// and claim payments, call next, and settle or release according to the
+// upstream's answer and the route's mode.
+func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error {
+	e := rt.engine
+	obs := e.observer()
+	p, rej := rt.intake(r)
+	if rej != nil {
+		if rej.Err == nil {
+			obs.Challenged(rt.Name)
+		} else {
+			obs.Rejected(rt.Name, rej.Status, rej.Err.Code)
+		}
+		rt.challenge(w, r, rej.Status, rej.Err)
+		return nil
+	}
+	claim, rej := rt.accept(r, p)
+	if rej != nil {
+		obs.Rejected(rt.Name, rej.Status, rej.Err.Code)
+		rt.challenge(w, r, rej.Status, rej.Err)
+		return nil
+	}
+	obs.Accepted(rt.Name, claim.Scheme())
+	if rt.Mode == SettleAfter {
+		if err := e.Queue.Reserve(); err != nil {
+			claim.Release(r.Context())
+			obs.Rejected(rt.Name, http.StatusServiceUnavailable, facilitator.CodeServiceBusy)
+			rt.challenge(w, r, http.StatusServiceUnavailable, facilitator.Errorf(facilitator.CodeServiceBusy, "settlement queue is full; retry shortly"))
+			return nil
+		}
+	}
+
+	headerName := facilitator.HeaderPaymentResponse
+	if p.X402Version == facilitator.V1 {
+		headerName = facilitator.HeaderXPaymentResponse
+	}
+	pw := &paidWriter{rw: w, route: rt, claim: claim, headerName: headerName, ctx: context.WithoutCancel(r.Context())}
+	if rt.Mode == SettleBefore {
+		resp, ok := rt.settleNow(pw.ctx, claim)
+		if !ok {
+			rt.refuseSettlement(w, headerName, resp)
+			claim.Release(r.Context())
+			return nil
+		}
+		pw.settled = &resp
+	}
+	if rt.Mode == SettleHeader {
+		pw.snapshot = w.Header().Clone()
+	}
+
+	rt.prepareUpstream(r, claim.Payer())
+	err := next(pw, r)
+	if err == nil && !pw.decided {
+		// The handler wrote nothing: net/http would send an empty 200.
+		pw.WriteHeader(http.StatusOK)
+	}
+	rt.finish(r, pw, err)
+	return err
+}
+
+// finish settles or releases once the upstream is done.
+func (rt *Route) finish(r *http.Request, pw *paidWriter, err error) {
+	e, claim := rt.engine, pw.claim
+	switch rt.Mode {
+	case SettleAfter:
+		if err == nil && pw.chargeable {
+			e.Queue.Enqueue(claim, rt.Name, rt.SettleDelay)
+			return
+		}
+		e.Queue.Unreserve()
+		claim.Release(r.Context())
+		e.observer().Released(rt.Name, claim.Scheme())
+	case SettleHeader:
+		if pw.settled == nil {
+			claim.Release(r.Context())
+			e.observer().Released(rt.Name, claim.Scheme())
+		}
+	case SettleBefore:
+		// Charged before the upstream ran; nothing to undo.
+	}
+}
+
+// settleNow settles synchronously for the header and before modes.
+func (rt *Route) settleNow(ctx context.Context, claim Claim) (facilitator.SettleResponse, bool) {
+	ctx, cancel := context.WithTimeout(ctx, rt.SettleTimeout)
+	defer cancel()
+	start := time.Now()
+	resp, err := claim.Settle(ctx)
+	ok := err == nil && resp.Success
+	reason := resp.ErrorReason
+	if err != nil {
+		reason = facilitator.CodeUnexpectedSettleError
+		resp.Success, resp.ErrorReason, resp.ErrorMessage = false, reason, "settlement failed: "+err.Error()
+	}
+	rt.engine.observer().Settled(rt.Name, claim.Scheme(), ok, reason, time.Since(start))
+	if !ok {
+		rt.engine.logger().Warn("synchronous settlement failed", zap.String("route", rt.Name), zap.String("scheme", claim.Scheme()),
+			zap.String("payer", claim.Payer()), zap.String("reason", resp.ErrorReason), zap.String("message", resp.ErrorMessage))
+	}
+	return resp, ok
+}
+
+// refuseSettlement answers 402 with the failed settlement in the
+// PAYMENT-RESPONSE header, as the reference servers do.
+func (rt *Route) refuseSettlement(w http.ResponseWriter, headerName string, resp facilitator.SettleResponse) {
+	h := w.Header()
+	if enc, err := facilitator.EncodeHeader(resp); err == nil {
+		h.Set(headerName, enc)
+	}
+	setPrivate(h)
+	h.Set("Content-Type", "application/json")
+	b := fmt.Appendf(nil, `{"x402Version":2,"error":%q,"message":%q}`, resp.ErrorReason, resp.ErrorMessage)
+	h.Set("Content-Length", fmt.Sprint(len(b)))
+	w.WriteHeader(http.StatusPaymentRequired)
+	_, _ = w.Write(b)
+}
+
+// prepareUpstream removes the payment headers (the upstream has no use for
+// them and must not log them) and passes the verified payer, replacing any
+// copy the client sent.
+func (rt *Route) prepareUpstream(r *http.Request, payer string) {
+	r.Header.Del(facilitator.HeaderPaymentSignature)
+	r.Header.Del(facilitator.HeaderXPayment)
+	r.Header.Del(rt.PayerHeader)
+	r.Header.Set(rt.PayerHeader, payer)
+}

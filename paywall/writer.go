@@ -1,0 +1,129 @@
+package paywall
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+
+	"github.com/caddy-x402/x402/facilitator"
+)
+
+// paidWriter wraps the response of a paid request. At the upstream's status
+// line it decides, once, whether the answer is chargeable; in header mode it
+// settles right there, before any body byte, and turns a failed settlement
+// into a 402 whose headers are the ones from before the upstream ran (so
+// upstream cookies or lengths never leak into the refusal, while headers set
+// earlier by the server's own config survive). The body streams: Flush
+// reaches the client.
+type paidWriter struct {
+	rw         http.ResponseWriter
+	route      *Route
+	claim      Claim
+	headerName string
+	ctx        context.Context
+	snapshot   http.Header // header mode: headers before the upstream
+
+	decided    bool
+	chargeable bool
+	failed     bool // header mode: settlement failed, body swallowed
+	settled    *facilitator.SettleResponse
+}
+
+func (pw *paidWriter) Header() http.Header { return pw.rw.Header() }
+
+func (pw *paidWriter) WriteHeader(status int) {
+	if pw.decided {
+		return
+	}
+	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+		pw.rw.WriteHeader(status) // informational; the final status comes later
+		return
+	}
+	pw.decided = true
+	rt := pw.route
+	h := pw.rw.Header()
+	pw.chargeable = rt.Chargeable(status, h)
+	switch rt.Mode {
+	case SettleAfter:
+		if pw.chargeable {
+			pw.setResponse(pw.claim.Queued())
+		}
+	case SettleHeader:
+		if pw.chargeable {
+			resp, ok := rt.settleNow(pw.ctx, pw.claim)
+			if !ok {
+				pw.failed = true
+				restore(h, pw.snapshot)
+				rt.refuseSettlement(pw.rw, pw.headerName, resp)
+				return
+			}
+			pw.settled = &resp
+			pw.setResponse(resp)
+		}
+	case SettleBefore:
+		pw.setResponse(*pw.settled)
+	}
+	pw.rw.WriteHeader(status)
+}
+
+func (pw *paidWriter) setResponse(resp facilitator.SettleResponse) {
+	h := pw.rw.Header()
+	if enc, err := facilitator.EncodeHeader(resp); err == nil {
+		h.Set(pw.headerName, enc)
+	}
+	setPrivate(h)
+}
+
+func (pw *paidWriter) Write(b []byte) (int, error) {
+	if !pw.decided {
+		pw.WriteHeader(http.StatusOK)
+	}
+	if pw.failed {
+		return len(b), nil // the client already has its 402; drop the paid body
+	}
+	return pw.rw.Write(b)
+}
+
+// FlushError flushes the streamed body to the client.
+func (pw *paidWriter) FlushError() error {
+	if !pw.decided {
+		pw.WriteHeader(http.StatusOK)
+	}
+	if pw.failed {
+		return nil
+	}
+	return http.NewResponseController(pw.rw).Flush()
+}
+
+// Flush implements http.Flusher.
+func (pw *paidWriter) Flush() { _ = pw.FlushError() }
+
+// Hijack hands the connection over (WebSocket upgrades) once the status was
+// decided and charged for; never before, or the paywall could be bypassed.
+func (pw *paidWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !pw.decided || pw.failed {
+		return nil, nil, errors.New("x402: cannot hijack before the response status is decided")
+	}
+	return http.NewResponseController(pw.rw).Hijack()
+}
+
+// Unwrap gives http.ResponseController access to deadlines of the
+// underlying writer.
+func (pw *paidWriter) Unwrap() http.ResponseWriter {
+	if !pw.decided || pw.failed {
+		return nil
+	}
+	return pw.rw
+}
+
+// restore replaces the header map's content with snapshot.
+func restore(h, snapshot http.Header) {
+	for k := range h {
+		delete(h, k)
+	}
+	for k, v := range snapshot {
+		h[k] = v
+	}
+}
