@@ -35,4 +35,13 @@
 //	panic in the Facilitator (a bug)        500 {"error"}
 //
 // Every response is application/json. Client input never causes a 5xx.
+//
+// Verify runs under the request's context. Settle does not stop when the
+// HTTP client goes away: once a transaction may have been broadcast it is
+// better seen through and recorded (a retry then finds it); WithSettleTimeout
+// bounds it instead.
+//
+// A Caddy site, the embedded facilitator or a test mounts it the same way:
+//
+//	http.Handle("/facilitator/", server.New(router, server.WithPrefix("/facilitator")))
 package server

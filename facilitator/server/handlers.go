@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -75,7 +76,10 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 		writeJSON(w, status, body)
 		return
 	}
-	resp, err := s.f.Settle(r.Context(), &req.Payload, &req.Requirements)
+	// Detached from the client: see WithSettleTimeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.settleTimeout)
+	defer cancel()
+	resp, err := s.f.Settle(ctx, &req.Payload, &req.Requirements)
 	if err != nil {
 		info.code = facilitator.CodeUnexpectedSettleError
 		s.warn(info, err)

@@ -14,6 +14,9 @@ const DefaultMaxBodyBytes = 64 << 10
 // DefaultRetryAfter is the default Retry-After sent with a 503: 2 seconds.
 const DefaultRetryAfter = 2 * time.Second
 
+// DefaultSettleTimeout is the default bound on one Settle call: 2 minutes.
+const DefaultSettleTimeout = 2 * time.Minute
+
 // Option configures a Server.
 type Option func(*Server)
 
@@ -74,5 +77,18 @@ func WithAuth(header, value string) Option {
 			return
 		}
 		s.auth = append(s.auth, newCredential(header, value))
+	}
+}
+
+// WithSettleTimeout bounds each Settle call. A settlement is not cancelled
+// when the HTTP client goes away (a broadcast transaction should be seen
+// through and recorded, so that a retry finds it); this bound is what stops
+// it instead. Keep it above the facilitator's own receipt timeout.
+// d <= 0 keeps the default (DefaultSettleTimeout, 2 min).
+func WithSettleTimeout(d time.Duration) Option {
+	return func(s *Server) {
+		if d > 0 {
+			s.settleTimeout = d
+		}
 	}
 }

@@ -29,17 +29,21 @@ type Server struct {
 	retryAfter time.Duration
 	log        *zap.Logger
 	auth       []credential
+
+	settleTimeout time.Duration
 }
 
 var _ http.Handler = (*Server)(nil)
 
 // New returns a Server for f, which must not be nil. Defaults: no prefix,
-// 64 KiB bodies, Retry-After 2 s, no authentication, no logging.
+// 64 KiB bodies, Retry-After 2 s, settle timeout 2 min, no authentication,
+// no logging.
 func New(f facilitator.Facilitator, opts ...Option) *Server {
 	if f == nil {
 		panic("server.New: nil facilitator")
 	}
-	s := &Server{f: f, maxBody: DefaultMaxBodyBytes, retryAfter: DefaultRetryAfter, log: zap.NewNop()}
+	s := &Server{f: f, maxBody: DefaultMaxBodyBytes, retryAfter: DefaultRetryAfter,
+		settleTimeout: DefaultSettleTimeout, log: zap.NewNop()}
 	for _, o := range opts {
 		o(s)
 	}
