@@ -27,6 +27,7 @@ type URLError struct {
 	Err        error
 }
 
+// Error names the URL, the status when there was one, and the cause.
 func (e *URLError) Error() string {
 	if e.StatusCode != 0 {
 		return fmt.Sprintf("%s (HTTP %d): %v", e.URL, e.StatusCode, e.Err)
@@ -34,6 +35,7 @@ func (e *URLError) Error() string {
 	return fmt.Sprintf("%s: %v", e.URL, e.Err)
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *URLError) Unwrap() error { return e.Err }
 
 // failover reports whether the next URL may be tried after e.
@@ -46,6 +48,7 @@ type CallError struct {
 	Errs []error
 }
 
+// Error lists the failure of every URL tried, in order.
 func (e *CallError) Error() string {
 	parts := make([]string, len(e.Errs))
 	for i, err := range e.Errs {
