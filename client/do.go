@@ -67,7 +67,7 @@ func (c *Client) Do(req *http.Request) (*Result, error) {
 	if c.Key == nil {
 		return res, ErrNoKey
 	}
-	r, err := c.choose(pr)
+	r, err := c.Choose(pr)
 	if err != nil {
 		return res, err
 	}
@@ -99,8 +99,17 @@ func (c *Client) Do(req *http.Request) (*Result, error) {
 	return res, nil
 }
 
-// choose returns the first requirement of pr the client may pay.
-func (c *Client) choose(pr *facilitator.PaymentRequired) (*facilitator.PaymentRequirements, error) {
+// Challenge is ParseChallenge honouring c.PreferVersion: with PreferVersion
+// 1 a usable v1 body wins over the v2 header.
+func (c *Client) Challenge(resp *http.Response) (*facilitator.PaymentRequired, int, error) {
+	return parseChallenge(resp, c.preferVersion())
+}
+
+// Choose returns the first requirement of pr this client may pay (scheme,
+// network allow-list, MaxAmount, scheme details), or an *UnpayableError
+// saying why each one was skipped. With Challenge and Sign it lets callers
+// drive the exchange themselves, e.g. to pre-sign many payments.
+func (c *Client) Choose(pr *facilitator.PaymentRequired) (*facilitator.PaymentRequirements, error) {
 	ue := &UnpayableError{}
 	for i := range pr.Accepts {
 		r := &pr.Accepts[i]
