@@ -98,8 +98,8 @@ func (c *Client) maxBodyBytes() int64 {
 // ErrNoKey is returned when a payment is needed and Client.Key is nil.
 var ErrNoKey = errors.New("x402 client: no signing key configured")
 
-// payable returns nil when the client may pay r: the scheme is the
-// configured one and implemented, the network is an allowed EVM network, the
+// payable returns the scheme that pays r, or an error saying why the client
+// may not pay it. It may when the scheme is the configured one and implemented, the network is an allowed EVM network, the
 // amount is a valid integer within MaxAmount, and the scheme accepts the
 // details (for exact: an EIP-712 domain).
 func (c *Client) payable(r *facilitator.PaymentRequirements) (scheme, error) {
