@@ -1,0 +1,213 @@
+// Package caddymodule is the Caddy glue of caddy-x402: the `x402` app
+// (global option: networks, facilitator, store, price profiles), the `x402`
+// handler directive, the `x402_facilitator` handler, metrics, the admin API
+// and the `caddy x402` commands. It translates configuration and calls the
+// Caddy-free packages paywall and facilitator, which hold the protocol.
+package caddymodule
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// App is the `x402` app: what every priced route shares. Its runtime (chain
+// connections, embedded facilitators, replay guard, settlement queue, the
+// dev chain) lives in a process-wide pool keyed by this configuration, so a
+// config reload that keeps it reuses the runtime and loses nothing, and a
+// reload that changes it lets the old runtime drain its queue first.
+type App struct {
+	// Networks are the chains payments may use.
+	Networks []*NetworkConfig `json:"networks,omitempty"`
+	// Facilitator says who verifies on-chain details and settles: the
+	// embedded one (default) or remote facilitators.
+	Facilitator *FacilitatorConfig `json:"facilitator,omitempty"`
+	// Store holds the replay guard. Default: memory.
+	Store *StoreConfig `json:"store,omitempty"`
+	// Profiles are named route settings that x402 handlers can reuse
+	// (`x402 /path/* <profile>`), so many priced routes need not repeat a
+	// whole block.
+	Profiles map[string]*RouteConfig `json:"profiles,omitempty"`
+	// SettleWorkers is how many settlements run at once. Default: 8.
+	SettleWorkers int `json:"settle_workers,omitempty"`
+	// QueueCapacity bounds settlements waiting or in flight; past it paid
+	// requests get 503 with Retry-After. Default: 10000.
+	QueueCapacity int `json:"queue_capacity,omitempty"`
+	// GuardCapacity bounds live payments remembered by the memory replay
+	// guard; past it paid requests get 503. Default: 1000000.
+	GuardCapacity int `json:"guard_capacity,omitempty"`
+	// MaxValidity is the longest authorization window accepted (now →
+	// validBefore). Default: 2h.
+	MaxValidity caddy.Duration `json:"max_validity,omitempty"`
+	// DrainTimeout bounds how long a stopping runtime keeps settling its
+	// queue. Default: 30s.
+	DrainTimeout caddy.Duration `json:"drain_timeout,omitempty"`
+
+	rt     *appRuntime
+	key    string
+	logger *zap.Logger
+}
+
+// NetworkConfig is one chain.
+type NetworkConfig struct {
+	// Name is `dev` (the embedded chain), a v1 name such as base-sepolia,
+	// or a CAIP-2 id such as eip155:84532.
+	Name string `json:"name"`
+	// RPC is the chain's JSON-RPC URL (placeholders such as {env.RPC} are
+	// expanded). Not used for `dev`. Without it verification is offline only
+	// and settlement needs a remote facilitator.
+	RPC string `json:"rpc,omitempty"`
+	// Assets accepted on this chain. Default: the network's USDC (or the
+	// dev chain's test USDC).
+	Assets []*AssetConfig `json:"assets,omitempty"`
+	// ChainID of the dev chain. Default: 1337. Only for `dev`.
+	ChainID uint64 `json:"chain_id,omitempty"`
+	// RPCListen exposes the dev chain's JSON-RPC on this loopback address
+	// (e.g. 127.0.0.1:8545) for wallets and scripts. Only for `dev`.
+	RPCListen string `json:"rpc_listen,omitempty"`
+	// Simulate runs an eth_call of each exact payment when verifying through
+	// the facilitator API. Default: off.
+	Simulate bool `json:"simulate,omitempty"`
+	// ReceiptTimeout bounds the wait for a settlement receipt before the
+	// answer becomes settlement_pending. Default: 60s.
+	ReceiptTimeout caddy.Duration `json:"receipt_timeout,omitempty"`
+}
+
+// AssetConfig is a token. `USDC` alone selects the network's known USDC.
+type AssetConfig struct {
+	// Symbol is shown to people, e.g. USDC.
+	Symbol string `json:"symbol,omitempty"`
+	// Address of the token contract; empty with Symbol USDC = known USDC.
+	Address string `json:"address,omitempty"`
+	// Name and Version are the token's EIP-712 domain; required for
+	// unknown tokens.
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Decimals of the token. Default: 6.
+	Decimals int `json:"decimals,omitempty"`
+}
+
+// FacilitatorConfig selects the facilitator.
+type FacilitatorConfig struct {
+	// Mode is `embedded` (default) or `remote`.
+	Mode string `json:"mode,omitempty"`
+	// Key is the embedded facilitator's hex private key, normally a runtime
+	// placeholder such as {env.X402_FACILITATOR_KEY} so the secret never
+	// sits in the JSON config. It pays gas for settlements.
+	Key string `json:"key,omitempty"`
+	// KeyFile holds the hex private key instead.
+	KeyFile string `json:"key_file,omitempty"`
+	// URLs of remote facilitators, tried in order (remote mode).
+	URLs []string `json:"urls,omitempty"`
+	// Headers added to every remote call, e.g. Authorization (placeholders
+	// expanded; never logged).
+	Headers map[string]string `json:"headers,omitempty"`
+	// Timeout of a remote settle call. Default: 60s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+}
+
+// StoreConfig selects where the replay guard lives.
+type StoreConfig struct {
+	// Type is `memory` (default).
+	Type string `json:"type,omitempty"`
+	// URL of the store, e.g. redis://127.0.0.1:6379/0.
+	URL string `json:"url,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "x402", New: func() caddy.Module { return new(App) }}
+}
+
+// Provision loads (or builds) the shared runtime for this configuration.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.logger = ctx.Logger()
+	key, err := a.runtimeKey()
+	if err != nil {
+		return err
+	}
+	a.key = key
+	val, loaded, err := runtimes.LoadOrNew(key, func() (caddy.Destructor, error) {
+		return newAppRuntime(a, a.logger)
+	})
+	if err != nil {
+		return fmt.Errorf("starting x402 runtime: %w", err)
+	}
+	a.rt = val.(*appRuntime)
+	if loaded {
+		a.logger.Debug("reusing x402 runtime across config reload")
+	}
+	return nil
+}
+
+// Validate checks the profiles.
+func (a *App) Validate() error {
+	for name, p := range a.Profiles {
+		if p == nil {
+			return fmt.Errorf("x402 profile %q is empty", name)
+		}
+	}
+	return nil
+}
+
+// Start implements caddy.App.
+func (a *App) Start() error { return nil }
+
+// Stop implements caddy.App. The runtime keeps running until Cleanup drops
+// the last reference (a reload overlaps the old and new configs).
+func (a *App) Stop() error { return nil }
+
+// Cleanup releases this config's reference to the runtime; the last one
+// drains the settlement queue and stops the chain connections.
+func (a *App) Cleanup() error {
+	if a.key == "" {
+		return nil
+	}
+	_, err := runtimes.Delete(a.key)
+	return err
+}
+
+// runtimeKey hashes what shapes the runtime (not the profiles, which only
+// handlers read), so that identical runtime settings share one runtime.
+func (a *App) runtimeKey() (string, error) {
+	shape := *a
+	shape.Profiles = nil
+	b, err := json.Marshal(shape)
+	if err != nil {
+		return "", fmt.Errorf("hashing x402 config: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return "x402:" + hex.EncodeToString(sum[:8]), nil
+}
+
+// runtimes holds the live runtimes across config reloads.
+var runtimes = caddy.NewUsagePool()
+
+func (a *App) drainTimeout() time.Duration {
+	if a.DrainTimeout > 0 {
+		return time.Duration(a.DrainTimeout)
+	}
+	return 30 * time.Second
+}
+
+var errNoNetworks = errors.New("x402: configure at least one network (e.g. `network dev` in the x402 global option)")
+
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.Validator    = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)
+
+var _ = context.Background

@@ -1,0 +1,446 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterGlobalOption("x402", parseGlobalOption)
+	httpcaddyfile.RegisterHandlerDirective("x402", parseHandlerDirective)
+	// After authentication, before everything that could answer or rewrite
+	// the request (handle, route, respond, reverse_proxy, file_server…), so
+	// neither a terminal handler nor a `handle` block can bypass the paywall.
+	httpcaddyfile.RegisterDirectiveOrder("x402", httpcaddyfile.After, "forward_auth")
+}
+
+// parseGlobalOption parses the `x402` global option into the x402 app:
+//
+//	x402 {
+//		network <dev|name|eip155:id> {
+//			rpc <url>
+//			asset <USDC|address> [{ name <eip712 name>; version <v>; decimals <n>; symbol <s> }]
+//			chain_id <id>          # dev only
+//			rpc_listen <host:port> # dev only
+//			simulate
+//			receipt_timeout <duration>
+//		}
+//		facilitator embedded [{ key <hex or {env.VAR}> | key_file <path> }]
+//		facilitator remote <url>... [{ header <name> <value>; timeout <duration> }]
+//		store memory
+//		profile <name> { <route options, as in the x402 directive> }
+//		settle_workers <n>
+//		queue_capacity <n>
+//		guard_capacity <n>
+//		max_validity <duration>
+//		drain_timeout <duration>
+//	}
+func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
+	if existing != nil {
+		return nil, d.Err("the x402 global option is given twice")
+	}
+	app := &App{}
+	seen := map[string]bool{}
+	d.Next() // "x402"
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		opt := d.Val()
+		once := opt != "network" && opt != "profile"
+		if once && seen[opt] {
+			return nil, d.Errf("x402: duplicate option %q", opt)
+		}
+		seen[opt] = true
+		switch opt {
+		case "network":
+			nc, err := parseNetwork(d)
+			if err != nil {
+				return nil, err
+			}
+			app.Networks = append(app.Networks, nc)
+		case "facilitator":
+			fc, err := parseFacilitator(d)
+			if err != nil {
+				return nil, err
+			}
+			app.Facilitator = fc
+		case "store":
+			args := d.RemainingArgs()
+			if len(args) == 0 || len(args) > 2 {
+				return nil, d.ArgErr()
+			}
+			app.Store = &StoreConfig{Type: args[0]}
+			if len(args) == 2 {
+				app.Store.URL = args[1]
+			}
+		case "profile":
+			if !d.NextArg() {
+				return nil, d.ArgErr()
+			}
+			name := d.Val()
+			if app.Profiles[name] != nil {
+				return nil, d.Errf("x402: profile %q is defined twice", name)
+			}
+			rc := &RouteConfig{}
+			if err := parseRouteBlock(d, rc); err != nil {
+				return nil, err
+			}
+			if app.Profiles == nil {
+				app.Profiles = map[string]*RouteConfig{}
+			}
+			app.Profiles[name] = rc
+		case "settle_workers":
+			if err := intArg(d, &app.SettleWorkers); err != nil {
+				return nil, err
+			}
+		case "queue_capacity":
+			if err := intArg(d, &app.QueueCapacity); err != nil {
+				return nil, err
+			}
+		case "guard_capacity":
+			if err := intArg(d, &app.GuardCapacity); err != nil {
+				return nil, err
+			}
+		case "max_validity":
+			if err := durationArg(d, &app.MaxValidity); err != nil {
+				return nil, err
+			}
+		case "drain_timeout":
+			if err := durationArg(d, &app.DrainTimeout); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, d.Errf("x402: unknown option %q", opt)
+		}
+	}
+	return httpcaddyfile.App{Name: "x402", Value: caddyconfigJSON(app)}, nil
+}
+
+func parseNetwork(d *caddyfile.Dispenser) (*NetworkConfig, error) {
+	if !d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	nc := &NetworkConfig{Name: d.Val()}
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if opt != "asset" && seen[opt] {
+			return nil, d.Errf("x402 network %s: duplicate option %q", nc.Name, opt)
+		}
+		seen[opt] = true
+		switch opt {
+		case "rpc":
+			if !d.AllArgs(&nc.RPC) {
+				return nil, d.ArgErr()
+			}
+		case "asset":
+			ac, err := parseAsset(d)
+			if err != nil {
+				return nil, err
+			}
+			nc.Assets = append(nc.Assets, ac)
+		case "chain_id":
+			var s string
+			if !d.AllArgs(&s) {
+				return nil, d.ArgErr()
+			}
+			id, err := strconv.ParseUint(s, 10, 64)
+			if err != nil || id == 0 {
+				return nil, d.Errf("x402 network %s: chain_id %q is not a positive integer", nc.Name, s)
+			}
+			nc.ChainID = id
+		case "rpc_listen":
+			if !d.AllArgs(&nc.RPCListen) {
+				return nil, d.ArgErr()
+			}
+		case "simulate":
+			if d.NextArg() {
+				return nil, d.ArgErr()
+			}
+			nc.Simulate = true
+		case "receipt_timeout":
+			if err := durationArg(d, &nc.ReceiptTimeout); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, d.Errf("x402 network %s: unknown option %q", nc.Name, opt)
+		}
+	}
+	if nc.Name != "dev" && (nc.ChainID != 0 || nc.RPCListen != "") {
+		return nil, d.Errf("x402 network %s: chain_id and rpc_listen only apply to the dev network", nc.Name)
+	}
+	return nc, nil
+}
+
+func parseAsset(d *caddyfile.Dispenser) (*AssetConfig, error) {
+	if !d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	ac := &AssetConfig{}
+	if v := d.Val(); strings.HasPrefix(strings.ToLower(v), "0x") {
+		ac.Address = v
+	} else {
+		ac.Symbol = v
+	}
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if seen[opt] {
+			return nil, d.Errf("x402 asset: duplicate option %q", opt)
+		}
+		seen[opt] = true
+		switch opt {
+		case "name":
+			if !d.AllArgs(&ac.Name) {
+				return nil, d.ArgErr()
+			}
+		case "version":
+			if !d.AllArgs(&ac.Version) {
+				return nil, d.ArgErr()
+			}
+		case "symbol":
+			if !d.AllArgs(&ac.Symbol) {
+				return nil, d.ArgErr()
+			}
+		case "decimals":
+			if err := intArg(d, &ac.Decimals); err != nil {
+				return nil, err
+			}
+			if ac.Decimals < 0 || ac.Decimals > 36 {
+				return nil, d.Errf("x402 asset: decimals %d out of range", ac.Decimals)
+			}
+		default:
+			return nil, d.Errf("x402 asset: unknown option %q", opt)
+		}
+	}
+	return ac, nil
+}
+
+func parseFacilitator(d *caddyfile.Dispenser) (*FacilitatorConfig, error) {
+	if !d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	fc := &FacilitatorConfig{Mode: d.Val()}
+	switch fc.Mode {
+	case "embedded":
+		if d.NextArg() {
+			return nil, d.ArgErr()
+		}
+	case "remote":
+		fc.URLs = d.RemainingArgs()
+		if len(fc.URLs) == 0 {
+			return nil, d.Err("x402 facilitator remote: give at least one URL")
+		}
+	default:
+		return nil, d.Errf("x402 facilitator: unknown mode %q (want embedded or remote)", fc.Mode)
+	}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if opt != "header" && seen[opt] {
+			return nil, d.Errf("x402 facilitator: duplicate option %q", opt)
+		}
+		seen[opt] = true
+		switch {
+		case opt == "key" && fc.Mode == "embedded":
+			if !d.AllArgs(&fc.Key) {
+				return nil, d.ArgErr()
+			}
+		case opt == "key_file" && fc.Mode == "embedded":
+			if !d.AllArgs(&fc.KeyFile) {
+				return nil, d.ArgErr()
+			}
+		case opt == "header" && fc.Mode == "remote":
+			var name, value string
+			if !d.AllArgs(&name, &value) {
+				return nil, d.ArgErr()
+			}
+			if fc.Headers == nil {
+				fc.Headers = map[string]string{}
+			}
+			if _, dup := fc.Headers[name]; dup {
+				return nil, d.Errf("x402 facilitator: duplicate header %q", name)
+			}
+			fc.Headers[name] = value
+		case opt == "timeout" && fc.Mode == "remote":
+			if err := durationArg(d, &fc.Timeout); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, d.Errf("x402 facilitator %s: unknown option %q", fc.Mode, opt)
+		}
+	}
+	if fc.Key != "" && fc.KeyFile != "" {
+		return nil, d.Err("x402 facilitator: set key or key_file, not both")
+	}
+	return fc, nil
+}
+
+// parseHandlerDirective parses the `x402` directive:
+//
+//	x402 [<matcher>] [<profile>] [{
+//		price <amount>              # "0.01" (token amount) or "10000 units"
+//		pay_to <address>
+//		scheme <exact|escrow>...
+//		network <name>...
+//		asset <symbol|address>...
+//		description <text>
+//		mime_type <type>
+//		max_timeout <duration>
+//		settle <after|header|before>
+//		settle_delay <duration>
+//		settle_timeout <duration>
+//		chargeable status <code|Nxx>... | chargeable header <field> [<value>]
+//		payer_header <name>
+//		resource_url <url>
+//		name <label>
+//	}]
+func parseHandlerDirective(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	handler := &Handler{}
+	h.Next() // directive name
+	if h.NextArg() {
+		handler.Profile = h.Val()
+		if h.NextArg() {
+			return nil, h.ArgErr()
+		}
+	}
+	if err := parseRouteBlock(h.Dispenser, &handler.RouteConfig); err != nil {
+		return nil, err
+	}
+	if handler.Profile == "" && (handler.Price == "" || handler.PayTo == "") {
+		return nil, h.Err("x402: price and pay_to are required (or name a profile)")
+	}
+	return handler, nil
+}
+
+// parseRouteBlock parses route options; each may appear once, except
+// chargeable (one matcher per line).
+func parseRouteBlock(d *caddyfile.Dispenser, rc *RouteConfig) error {
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if opt != "chargeable" && seen[opt] {
+			return d.Errf("x402: duplicate option %q", opt)
+		}
+		seen[opt] = true
+		var err error
+		switch opt {
+		case "price":
+			err = oneArg(d, &rc.Price)
+		case "pay_to":
+			err = oneArg(d, &rc.PayTo)
+		case "scheme", "schemes":
+			rc.Schemes, err = someArgs(d)
+		case "network", "networks":
+			rc.Networks, err = someArgs(d)
+		case "asset", "assets":
+			rc.Assets, err = someArgs(d)
+		case "description":
+			err = oneArg(d, &rc.Description)
+		case "mime_type":
+			err = oneArg(d, &rc.MimeType)
+		case "max_timeout":
+			err = durationArg(d, &rc.MaxTimeout)
+		case "settle":
+			if err = oneArg(d, &rc.Settle); err == nil && rc.Settle != "after" && rc.Settle != "header" && rc.Settle != "before" {
+				err = d.Errf("x402: settle %q: want after, header or before", rc.Settle)
+			}
+		case "settle_delay":
+			err = durationArg(d, &rc.SettleDelay)
+		case "settle_timeout":
+			err = durationArg(d, &rc.SettleTimeout)
+		case "chargeable":
+			var m caddyhttp.ResponseMatcher
+			m, err = parseChargeable(d)
+			rc.Chargeable = append(rc.Chargeable, m)
+		case "payer_header":
+			err = oneArg(d, &rc.PayerHeader)
+		case "resource_url":
+			err = oneArg(d, &rc.ResourceURL)
+		case "name":
+			err = oneArg(d, &rc.Name)
+		default:
+			err = d.Errf("x402: unknown option %q", opt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseChargeable reads `status <codes>` or `header <field> [<value>]`
+// through Caddy's own response matcher parser.
+func parseChargeable(d *caddyfile.Dispenser) (caddyhttp.ResponseMatcher, error) {
+	tokens := []caddyfile.Token{{Text: "@chargeable", File: d.File(), Line: d.Line()}}
+	for d.NextArg() {
+		tokens = append(tokens, d.Token())
+	}
+	if len(tokens) < 3 {
+		return caddyhttp.ResponseMatcher{}, d.Err("x402: chargeable needs `status <codes>` or `header <field> [<value>]`")
+	}
+	matchers := map[string]caddyhttp.ResponseMatcher{}
+	if err := caddyhttp.ParseNamedResponseMatcher(caddyfile.NewDispenser(tokens), matchers); err != nil {
+		return caddyhttp.ResponseMatcher{}, err
+	}
+	return matchers["@chargeable"], nil
+}
+
+func oneArg(d *caddyfile.Dispenser, dst *string) error {
+	if !d.AllArgs(dst) {
+		return d.ArgErr()
+	}
+	return nil
+}
+
+func someArgs(d *caddyfile.Dispenser) ([]string, error) {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return nil, d.ArgErr()
+	}
+	return args, nil
+}
+
+func intArg(d *caddyfile.Dispenser, dst *int) error {
+	var s string
+	if !d.AllArgs(&s) {
+		return d.ArgErr()
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return d.Errf("%q is not a non-negative integer", s)
+	}
+	*dst = n
+	return nil
+}
+
+func durationArg(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	var s string
+	if !d.AllArgs(&s) {
+		return d.ArgErr()
+	}
+	v, err := caddy.ParseDuration(s)
+	if err != nil || v < 0 {
+		return d.Errf("%q is not a duration", s)
+	}
+	*dst = caddy.Duration(v)
+	return nil
+}
+
+func caddyconfigJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

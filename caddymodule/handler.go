@@ -1,0 +1,263 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/paywall"
+	"github.com/caddy-x402/x402/policies"
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Handler is the `x402` HTTP handler: it puts a price on the requests its
+// route matches. Unpaid requests get 402 with the payment requirements;
+// paid ones are verified in-process, passed to the next handler with the
+// verified payer in X-Payer, and settled when the answer is chargeable.
+type Handler struct {
+	RouteConfig
+
+	// Profile names an `x402` app profile whose settings this handler
+	// starts from; fields set here override it.
+	Profile string `json:"profile,omitempty"`
+
+	route  *paywall.Route
+	logger *zap.Logger
+}
+
+// RouteConfig is the pricing and settlement of a route (also used for
+// profiles).
+type RouteConfig struct {
+	// Name labels metrics and logs. Default: the profile name, else "default".
+	Name string `json:"name,omitempty"`
+	// Price per request: "0.01" means 0.01 of the token (USD for a USD
+	// stablecoin), scaled by its decimals; "10000 units" is raw units.
+	Price string `json:"price,omitempty"`
+	// PayTo is the address paid. Required.
+	PayTo string `json:"pay_to,omitempty"`
+	// Schemes accepted, in order. Default: ["exact"].
+	Schemes []string `json:"schemes,omitempty"`
+	// Networks accepted (names as in the app's networks). Default: all.
+	Networks []string `json:"networks,omitempty"`
+	// Assets accepted by symbol or address. Default: every asset of each
+	// accepted network.
+	Assets []string `json:"assets,omitempty"`
+	// Description and MimeType describe the resource in the 402.
+	Description string `json:"description,omitempty"`
+	MimeType    string `json:"mime_type,omitempty"`
+	// MaxTimeout is the maxTimeoutSeconds advertised. Default: 60s.
+	MaxTimeout caddy.Duration `json:"max_timeout,omitempty"`
+	// Settle is when to settle: after (default), header or before.
+	Settle string `json:"settle,omitempty"`
+	// SettleDelay is the anti-race delay of `after`. Default: 300ms.
+	SettleDelay caddy.Duration `json:"settle_delay,omitempty"`
+	// SettleTimeout bounds a synchronous settlement (header, before).
+	// Default: 30s.
+	SettleTimeout caddy.Duration `json:"settle_timeout,omitempty"`
+	// Chargeable lists response matchers; an upstream answer is charged
+	// when any matches. Default: status 2xx.
+	Chargeable []caddyhttp.ResponseMatcher `json:"chargeable,omitempty"`
+	// PayerHeader names the header carrying the verified payer upstream.
+	// Default: X-Payer.
+	PayerHeader string `json:"payer_header,omitempty"`
+	// ResourceURL fixes the resource URL in requirements. Default: the
+	// request URL.
+	ResourceURL string `json:"resource_url,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.x402", New: func() caddy.Module { return new(Handler) }}
+}
+
+// Provision builds the route's offers against the x402 app.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	appIface, err := ctx.App("x402")
+	if err != nil {
+		return fmt.Errorf("loading x402 app: %w", err)
+	}
+	app := appIface.(*App)
+	cfg := h.RouteConfig
+	if h.Profile != "" {
+		p, ok := app.Profiles[h.Profile]
+		if !ok {
+			return fmt.Errorf("x402: unknown profile %q", h.Profile)
+		}
+		cfg = p.merge(h.RouteConfig)
+		if cfg.Name == "" {
+			cfg.Name = h.Profile
+		}
+	}
+	registerMetrics(ctx, h.logger)
+	route, err := app.rt.buildRoute(&cfg)
+	if err != nil {
+		return err
+	}
+	h.route = route
+	return nil
+}
+
+// merge returns the profile's settings with the handler's non-empty fields
+// on top.
+func (p *RouteConfig) merge(o RouteConfig) RouteConfig {
+	c := *p
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Name, o.Name)
+	set(&c.Price, o.Price)
+	set(&c.PayTo, o.PayTo)
+	set(&c.Description, o.Description)
+	set(&c.MimeType, o.MimeType)
+	set(&c.Settle, o.Settle)
+	set(&c.PayerHeader, o.PayerHeader)
+	set(&c.ResourceURL, o.ResourceURL)
+	if len(o.Schemes) > 0 {
+		c.Schemes = o.Schemes
+	}
+	if len(o.Networks) > 0 {
+		c.Networks = o.Networks
+	}
+	if len(o.Assets) > 0 {
+		c.Assets = o.Assets
+	}
+	if len(o.Chargeable) > 0 {
+		c.Chargeable = o.Chargeable
+	}
+	if o.MaxTimeout > 0 {
+		c.MaxTimeout = o.MaxTimeout
+	}
+	if o.SettleDelay > 0 {
+		c.SettleDelay = o.SettleDelay
+	}
+	if o.SettleTimeout > 0 {
+		c.SettleTimeout = o.SettleTimeout
+	}
+	return c
+}
+
+// buildRoute turns a route config into a paywall route with one offer per
+// accepted (scheme, network, asset).
+func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
+	if cfg.Price == "" {
+		return nil, fmt.Errorf("x402 route %s: price is required", cfg.Name)
+	}
+	if cfg.PayTo == "" {
+		return nil, fmt.Errorf("x402 route %s: pay_to is required", cfg.Name)
+	}
+	schemes := cfg.Schemes
+	if len(schemes) == 0 {
+		schemes = []string{facilitator.SchemeExact}
+	}
+	nets := rt.order
+	if len(cfg.Networks) > 0 {
+		nets = nil
+		for _, name := range cfg.Networks {
+			n := rt.lookupNetwork(name)
+			if n == nil {
+				return nil, fmt.Errorf("x402 route %s: network %q is not configured in the x402 app", cfg.Name, name)
+			}
+			nets = append(nets, n)
+		}
+	}
+	maxTimeout := time.Duration(cfg.MaxTimeout)
+	if maxTimeout <= 0 {
+		maxTimeout = time.Minute
+	}
+	route := &paywall.Route{
+		Name: cfg.Name, Description: cfg.Description, MimeType: cfg.MimeType, ResourceURL: cfg.ResourceURL,
+		Mode: paywall.SettleMode(cfg.Settle), SettleDelay: time.Duration(cfg.SettleDelay), SettleTimeout: time.Duration(cfg.SettleTimeout),
+		PayerHeader: cfg.PayerHeader,
+	}
+	if len(cfg.Chargeable) > 0 {
+		matchers := cfg.Chargeable
+		route.Chargeable = func(status int, hdr map[string][]string) bool {
+			for i := range matchers {
+				if matchers[i].Match(status, hdr) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, scheme := range schemes {
+		for _, n := range nets {
+			for _, as := range n.assets {
+				if !assetWanted(cfg.Assets, as) {
+					continue
+				}
+				units, err := policies.ParsePrice(cfg.Price, as.Decimals)
+				if err != nil {
+					return nil, fmt.Errorf("x402 route %s: %w", cfg.Name, err)
+				}
+				req := facilitator.PaymentRequirements{
+					Scheme: scheme, Network: n.id, Amount: units.String(), Asset: as.Address, PayTo: cfg.PayTo,
+					MaxTimeoutSeconds: int(maxTimeout / time.Second), Extra: as.extra(),
+				}
+				var offer *paywall.Offer
+				switch scheme {
+				case facilitator.SchemeExact:
+					offer, err = paywall.NewExactOffer(req, as.Symbol, as.Decimals)
+				default:
+					err = fmt.Errorf("scheme %q is not supported (want exact)", scheme)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("x402 route %s: %w", cfg.Name, err)
+				}
+				route.Offers = append(route.Offers, offer)
+			}
+		}
+	}
+	if len(route.Offers) == 0 {
+		return nil, fmt.Errorf("x402 route %s: no network/asset matches its networks and assets", cfg.Name)
+	}
+	if err := route.Init(rt.engine); err != nil {
+		return nil, err
+	}
+	return route, nil
+}
+
+func (rt *appRuntime) lookupNetwork(name string) *network {
+	if name == "dev" {
+		for _, n := range rt.order {
+			if n.dev {
+				return n
+			}
+		}
+		return nil
+	}
+	return rt.networks[facilitator.CAIP2(name)]
+}
+
+func assetWanted(wanted []string, as asset) bool {
+	if len(wanted) == 0 {
+		return true
+	}
+	for _, w := range wanted {
+		if strings.EqualFold(w, as.Symbol) || strings.EqualFold(w, as.Address) {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP implements caddyhttp.MiddlewareHandler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	return h.route.Serve(w, r, next.ServeHTTP)
+}
+
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

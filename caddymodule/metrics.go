@@ -1,0 +1,94 @@
+package caddymodule
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/caddy-x402/x402/paywall"
+	"github.com/caddyserver/caddy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Metrics are created once per process and registered into each config's
+// registry (Caddy makes a new registry per config load; see
+// mholt/caddy-ratelimit#102 for why re-registering is the fix).
+var metrics = struct {
+	once       sync.Once
+	challenges *prometheus.CounterVec
+	rejections *prometheus.CounterVec
+	accepted   *prometheus.CounterVec
+	released   *prometheus.CounterVec
+	settled    *prometheus.CounterVec
+	settleTime *prometheus.HistogramVec
+}{}
+
+func initMetrics() {
+	metrics.once.Do(func() {
+		const ns, sub = "caddy", "x402"
+		metrics.challenges = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "challenges_total", Help: "Unpaid requests answered with 402 payment requirements."}, []string{"route"})
+		metrics.rejections = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "rejections_total", Help: "Payments refused, by HTTP status and x402 error code."}, []string{"route", "status", "code"})
+		metrics.accepted = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "payments_accepted_total", Help: "Payments verified and claimed, passed to the upstream."}, []string{"route", "scheme"})
+		metrics.released = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "payments_released_total", Help: "Payments given back because the upstream answer was not chargeable."}, []string{"route", "scheme"})
+		metrics.settled = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "settlements_total", Help: "Settlements finished, by result (ok, or the x402 error code)."}, []string{"route", "scheme", "result"})
+		metrics.settleTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
+			Name: "settle_duration_seconds", Help: "Duration of synchronous settlements.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)},
+			[]string{"route", "scheme"})
+	})
+}
+
+// registerMetrics registers the collectors into this config's registry.
+func registerMetrics(ctx caddy.Context, log *zap.Logger) {
+	initMetrics()
+	reg := ctx.GetMetricsRegistry()
+	if reg == nil {
+		return
+	}
+	for _, c := range []prometheus.Collector{metrics.challenges, metrics.rejections, metrics.accepted, metrics.released, metrics.settled, metrics.settleTime} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				log.Warn("registering x402 metrics", zap.Error(err))
+			}
+		}
+	}
+}
+
+// observer feeds paywall events into the metrics.
+type observer struct{}
+
+func newObserver() paywall.Observer {
+	initMetrics()
+	return observer{}
+}
+
+func (observer) Challenged(route string) { metrics.challenges.WithLabelValues(route).Inc() }
+
+func (observer) Rejected(route string, status int, code string) {
+	metrics.rejections.WithLabelValues(route, strconv.Itoa(status), code).Inc()
+}
+
+func (observer) Accepted(route, scheme string) { metrics.accepted.WithLabelValues(route, scheme).Inc() }
+
+func (observer) Released(route, scheme string) { metrics.released.WithLabelValues(route, scheme).Inc() }
+
+func (observer) Settled(route, scheme string, ok bool, reason string, d time.Duration) {
+	result := "ok"
+	if !ok {
+		result = reason
+		if result == "" {
+			result = "error"
+		}
+	}
+	metrics.settled.WithLabelValues(route, scheme, result).Inc()
+	if d > 0 {
+		metrics.settleTime.WithLabelValues(route, scheme).Observe(d.Seconds())
+	}
+}

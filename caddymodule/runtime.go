@@ -1,0 +1,308 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/facilitator/exact"
+	"github.com/caddy-x402/x402/paywall"
+	"github.com/caddyserver/caddy/v2"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"go.uber.org/zap"
+)
+
+// appRuntime is the live state behind an App configuration.
+type appRuntime struct {
+	app      *App
+	log      *zap.Logger
+	networks map[string]*network // by CAIP-2 id
+	order    []*network
+	router   *facilitator.Router
+	engine   *paywall.Engine
+	devKeys  []string // pool keys of dev chains this runtime holds
+	clients  []*ethclient.Client
+}
+
+// network is one configured chain at run time.
+type network struct {
+	id      string // CAIP-2
+	chainID uint64
+	backend evm.Backend
+	assets  []asset
+	exact   *exact.Facilitator // embedded mode
+	dev     bool
+}
+
+// asset is a resolved token.
+type asset struct {
+	Symbol   string
+	Address  string
+	Name     string
+	Version  string
+	Decimals int
+}
+
+func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
+	if len(a.Networks) == 0 {
+		return nil, errNoNetworks
+	}
+	rt := &appRuntime{app: a, log: log, networks: map[string]*network{}, router: facilitator.NewRouter()}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = rt.Destruct()
+		}
+	}()
+	repl := caddy.NewReplacer()
+	fc := a.Facilitator
+	if fc == nil {
+		fc = &FacilitatorConfig{}
+	}
+	mode := fc.Mode
+	if mode == "" {
+		mode = "embedded"
+	}
+	var key *ecdsa.PrivateKey
+	if mode == "embedded" && (fc.Key != "" || fc.KeyFile != "") {
+		k, err := loadFacilitatorKey(repl, fc.Key, fc.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	for _, nc := range a.Networks {
+		n, err := rt.addNetwork(repl, nc)
+		if err != nil {
+			return nil, err
+		}
+		if mode == "embedded" && n.backend != nil {
+			k := key
+			if k == nil && n.dev {
+				k = devSettlementKey()
+			}
+			if k == nil {
+				return nil, fmt.Errorf("x402 network %s: the embedded facilitator needs a key (facilitator embedded { key {env.X402_FACILITATOR_KEY} } or key_file)", nc.Name)
+			}
+			f, err := exact.New(exact.Config{
+				ChainID: n.chainID, Backend: n.backend, Key: k, Simulate: nc.Simulate,
+				MaxValidity: time.Duration(a.MaxValidity), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: log,
+			})
+			if err != nil {
+				return nil, err
+			}
+			n.exact = f
+			rt.router.Handle(facilitator.SchemeExact, n.id, f)
+		}
+	}
+	if mode == "remote" {
+		remoteF, err := newRemote(repl, fc, log)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range rt.order {
+			rt.router.Handle(facilitator.SchemeExact, n.id, remoteF)
+		}
+	} else if mode != "embedded" {
+		return nil, fmt.Errorf("x402 facilitator mode %q: want embedded or remote", mode)
+	}
+	guard, err := rt.newGuard()
+	if err != nil {
+		return nil, err
+	}
+	metrics := newObserver()
+	rt.engine = &paywall.Engine{
+		Facilitator: rt.router,
+		Guard:       guard,
+		Logger:      log,
+		Observer:    metrics,
+		MaxValidity: time.Duration(a.MaxValidity),
+	}
+	rt.engine.Queue = paywall.NewSettlementQueue(paywall.QueueConfig{
+		Capacity: a.QueueCapacity, Workers: a.SettleWorkers, Logger: log,
+		OnResult: func(j *paywall.Job, resp facilitator.SettleResponse, err error) {
+			metrics.Settled(j.Route, j.Claim.Scheme(), err == nil && resp.Success, resp.ErrorReason, 0)
+		},
+	})
+	rt.checkChains()
+	ok = true
+	return rt, nil
+}
+
+func (rt *appRuntime) addNetwork(repl *caddy.Replacer, nc *NetworkConfig) (*network, error) {
+	n := &network{}
+	if nc.Name == "dev" {
+		dc, err := loadDevChain(nc, rt.log)
+		if err != nil {
+			return nil, err
+		}
+		rt.devKeys = append(rt.devKeys, dc.key)
+		n.dev, n.chainID, n.backend = true, dc.chainID(), dc.backend()
+		n.id = facilitator.CAIP2(fmt.Sprintf("eip155:%d", n.chainID))
+		n.assets = []asset{dc.asset()}
+	} else {
+		n.id = facilitator.CAIP2(nc.Name)
+		if n.id == "" {
+			return nil, fmt.Errorf("x402 network %q: unknown network (use dev, a v1 name such as base-sepolia, or eip155:<chainId>)", nc.Name)
+		}
+		n.chainID, _ = facilitator.ChainID(n.id)
+		if nc.RPC != "" {
+			url, err := repl.ReplaceOrErr(nc.RPC, true, true)
+			if err != nil {
+				return nil, fmt.Errorf("x402 network %s rpc: %w", nc.Name, err)
+			}
+			c, err := ethclient.Dial(url)
+			if err != nil {
+				return nil, fmt.Errorf("x402 network %s: connecting to rpc: %w", nc.Name, err)
+			}
+			rt.clients = append(rt.clients, c)
+			n.backend = c
+		}
+	}
+	if _, dup := rt.networks[n.id]; dup {
+		return nil, fmt.Errorf("x402 network %s is configured twice", n.id)
+	}
+	if len(nc.Assets) > 0 {
+		n.assets = nil
+		for _, ac := range nc.Assets {
+			as, err := resolveAsset(n, ac)
+			if err != nil {
+				return nil, fmt.Errorf("x402 network %s: %w", nc.Name, err)
+			}
+			n.assets = append(n.assets, as)
+		}
+	} else if !n.dev {
+		u, ok := facilitator.USDC(n.id)
+		if !ok {
+			return nil, fmt.Errorf("x402 network %s: no known USDC; configure an asset with address, name and version", nc.Name)
+		}
+		n.assets = []asset{{Symbol: u.Symbol, Address: u.Address, Name: u.Name, Version: u.Version, Decimals: u.Decimals}}
+	}
+	rt.networks[n.id] = n
+	rt.order = append(rt.order, n)
+	return n, nil
+}
+
+func resolveAsset(n *network, ac *AssetConfig) (asset, error) {
+	as := asset{Symbol: ac.Symbol, Address: ac.Address, Name: ac.Name, Version: ac.Version, Decimals: ac.Decimals}
+	if as.Decimals == 0 {
+		as.Decimals = 6
+	}
+	if as.Address == "" {
+		if strings.EqualFold(as.Symbol, "USDC") {
+			if n.dev {
+				return n.assets[0], nil
+			}
+			u, ok := facilitator.USDC(n.id)
+			if !ok {
+				return as, fmt.Errorf("no known USDC on %s; give the asset address", n.id)
+			}
+			return asset{Symbol: "USDC", Address: u.Address, Name: u.Name, Version: u.Version, Decimals: u.Decimals}, nil
+		}
+		return as, fmt.Errorf("asset %q: give a token address (or USDC)", as.Symbol)
+	}
+	if _, err := evm.ParseAddress(as.Address); err != nil {
+		return as, fmt.Errorf("asset address %w", err)
+	}
+	if as.Name == "" || as.Version == "" {
+		if u, ok := facilitator.USDC(n.id); ok && strings.EqualFold(u.Address, as.Address) {
+			as.Name, as.Version = u.Name, u.Version
+		} else {
+			return as, fmt.Errorf("asset %s: name and version (the token's EIP-712 domain) are required", as.Address)
+		}
+	}
+	if as.Symbol == "" {
+		as.Symbol = "tokens"
+	}
+	return as, nil
+}
+
+// checkChains compares each chain's id and each token's EIP-712 domain with
+// the configuration. A mismatch means every payment would fail, so it is
+// logged at error level; an unreachable RPC is only a warning (offline
+// verification keeps serving, settlements retry).
+func (rt *appRuntime) checkChains() {
+	for _, n := range rt.order {
+		if n.backend == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		id, err := n.backend.ChainID(ctx)
+		switch {
+		case err != nil:
+			rt.log.Warn("x402 network unreachable at start; settlements will retry", zap.String("network", n.id), zap.Error(err))
+		case id.Uint64() != n.chainID:
+			rt.log.Error("x402 network rpc serves another chain", zap.String("network", n.id), zap.Uint64("rpc_chain_id", id.Uint64()))
+		default:
+			for _, as := range n.assets {
+				d := evm.Domain{Name: as.Name, Version: as.Version, ChainID: n.chainID}
+				d.VerifyingContract, _ = evm.ParseAddress(as.Address)
+				if err := evm.CheckDomain(ctx, n.backend, d); err != nil {
+					rt.log.Error("x402 asset domain check failed", zap.String("network", n.id), zap.Error(err))
+				}
+			}
+		}
+		cancel()
+	}
+}
+
+// requirementsExtra is the EIP-712 domain sent in requirements.extra.
+func (as asset) extra() json.RawMessage {
+	b, _ := json.Marshal(evm.Extra{Name: as.Name, Version: as.Version})
+	return b
+}
+
+// Destruct drains the settlement queue and closes chain connections.
+func (rt *appRuntime) Destruct() error {
+	if rt.engine != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), rt.app.drainTimeout())
+		rt.engine.Close(ctx)
+		cancel()
+	}
+	for _, c := range rt.clients {
+		c.Close()
+	}
+	for _, k := range rt.devKeys {
+		_, _ = devChains.Delete(k)
+	}
+	return nil
+}
+
+// loadFacilitatorKey reads a hex private key from a placeholder-expanded value or a
+// file. Errors never include the key.
+func loadFacilitatorKey(repl *caddy.Replacer, value, file string) (*ecdsa.PrivateKey, error) {
+	var raw string
+	switch {
+	case value != "" && file != "":
+		return nil, fmt.Errorf("x402 facilitator: set key or key_file, not both")
+	case file != "":
+		path, err := repl.ReplaceOrErr(file, true, true)
+		if err != nil {
+			return nil, fmt.Errorf("x402 facilitator key_file: %w", err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("x402 facilitator: reading key_file: %w", err)
+		}
+		raw = string(b)
+	default:
+		v, err := repl.ReplaceOrErr(value, true, true)
+		if err != nil {
+			return nil, fmt.Errorf("x402 facilitator key: %w (is the environment variable set?)", err)
+		}
+		raw = v
+	}
+	raw = strings.TrimPrefix(strings.TrimSpace(raw), "0x")
+	k, err := crypto.HexToECDSA(raw)
+	if err != nil {
+		return nil, fmt.Errorf("x402 facilitator: key is not a 32-byte hex private key")
+	}
+	return k, nil
+}
