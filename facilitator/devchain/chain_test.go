@@ -5,9 +5,21 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
+)
+
+// The chain's client is what the facilitator packages expect of a backend.
+var (
+	_ Backend = (*minedClient)(nil)
+	_ interface {
+		bind.ContractBackend
+		ethereum.TransactionReader
+		ethereum.ChainIDReader
+	} = (*minedClient)(nil)
 )
 
 func TestStartDeploysTokenAtFixedAddress(t *testing.T) {

@@ -191,7 +191,10 @@ func Fund(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.In
 	if err != nil {
 		return fmt.Errorf("devchain: fund: %w", err)
 	}
-	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	feeCap := new(big.Int).Set(tip)
+	if head.BaseFee != nil {
+		feeCap.Add(feeCap, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	}
 	signer := types.LatestSignerForChainID(chainID)
 	txs := make([]*types.Transaction, 0, len(to))
 	for i, addr := range to {
