@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
@@ -199,14 +200,10 @@ func keyOf(prep *Prepared, c *Checked) authKey {
 	return authKey{asset: prep.Asset, from: c.Auth.From, nonce: c.Auth.Nonce}
 }
 
-// parseOnly extracts the authorization without judging it (used to look up
-// expired but already settled authorizations).
+// parseOnly extracts the authorization without judging its validity window
+// (used to look up expired but already settled authorizations).
 func parseOnly(p *facilitator.PaymentPayload, prep *Prepared) (*Checked, *facilitator.Error) {
-	c, xerr := Check(p, prep, farPast, 1<<62)
-	if c == nil {
-		return nil, xerr
-	}
-	return c, nil
+	return check(p, prep, time.Time{}, 0, false)
 }
 
 func failed(resp facilitator.SettleResponse, xe *facilitator.Error, payer string) facilitator.SettleResponse {

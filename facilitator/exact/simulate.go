@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
 )
-
-// farPast is a clock for parsing without time checks.
-var farPast = time.Unix(0, 0)
 
 // simulate runs transferWithAuthorization as an eth_call from the
 // settlement account and, when it would revert, diagnoses why in the

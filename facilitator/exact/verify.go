@@ -52,6 +52,12 @@ func (c *Checked) Payer() string { return c.Auth.From.Hex() }
 // It allocates little: one JSON decode of the scheme payload and the
 // signature bytes.
 func Check(p *facilitator.PaymentPayload, req *Prepared, now time.Time, maxValidity time.Duration) (*Checked, *facilitator.Error) {
+	return check(p, req, now, maxValidity, true)
+}
+
+// check is Check; without window it skips the time checks (validAfter,
+// validBefore, maximum validity) and only parses and checks the rest.
+func check(p *facilitator.PaymentPayload, req *Prepared, now time.Time, maxValidity time.Duration, window bool) (*Checked, *facilitator.Error) {
 	if p.X402Version != facilitator.V1 && p.X402Version != facilitator.V2 {
 		return nil, facilitator.Errorf(facilitator.CodeInvalidX402Version, "x402Version %d is not supported", p.X402Version)
 	}
@@ -100,8 +106,10 @@ func Check(p *facilitator.PaymentPayload, req *Prepared, now time.Time, maxValid
 	if !c.Auth.Value.Eq(&req.Amount) {
 		return nil, facilitator.Errorf(facilitator.CodeExactValueMismatch, "authorization value %s differs from the price %s", c.Auth.Value.Dec(), req.Amount.Dec())
 	}
-	if xerr := checkWindow(&c.Auth, req, now, maxValidity); xerr != nil {
-		return nil, xerr
+	if window {
+		if xerr := checkWindow(&c.Auth, req, now, maxValidity); xerr != nil {
+			return nil, xerr
+		}
 	}
 	if c.Signature, err = evm.DecodeHexBytes(ep.Signature, evm.MaxSignatureBytes); err != nil {
 		return nil, facilitator.Errorf(facilitator.CodeExactSignatureFormat, "payload.signature: %v", err)
