@@ -43,15 +43,12 @@ func (f *Facilitator) Settle(ctx context.Context, p *facilitator.PaymentPayload,
 	}
 	if c == nil {
 		// Expired: only an authorization already settled may still answer.
-		c, xerr = parseOnly(p, prep)
-		if c == nil {
+		expired := xerr
+		if c, xerr = parseOnly(p, prep); c == nil {
 			return failed(resp, xerr, ""), nil
 		}
-		if s, ok := f.settled.Get(keyOf(prep, c)); ok && !s.pending {
-			resp.Success, resp.Transaction, resp.Payer = true, s.tx.Hex(), c.Payer()
-			return resp, nil
-		}
-		return failed(resp, facilitator.Errorf(facilitator.CodeExactValidBefore, "authorization expired before it was settled"), c.Payer()), nil
+		resp.Payer = c.Payer()
+		return f.settleExpired(ctx, c, prep, resp, expired)
 	}
 	resp.Payer = c.Payer()
 	key := keyOf(prep, c)
@@ -122,6 +119,30 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 	f.settled.Add(key, settlement{tx: tx.Hash(), pending: true})
 	f.log.Debug("settlement broadcast", zap.String("tx", tx.Hash().Hex()), zap.String("payer", c.Payer()), zap.String("amount", c.Auth.Value.Dec()))
 	return f.await(ctx, tx.Hash(), c, prep, key, resp)
+}
+
+// settleExpired answers for an authorization outside its window: the
+// transaction that settled it (this process's, pending or not, or anyone's
+// within LogLookback blocks), else the expiry error.
+func (f *Facilitator) settleExpired(ctx context.Context, c *Checked, prep *Prepared, resp facilitator.SettleResponse, expired *facilitator.Error) (facilitator.SettleResponse, error) {
+	key := keyOf(prep, c)
+	if s, ok := f.settled.Get(key); ok {
+		if !s.pending {
+			resp.Success, resp.Transaction = true, s.tx.Hex()
+			return resp, nil
+		}
+		return f.await(ctx, s.tx, c, prep, key, resp)
+	}
+	tx, err := f.findSettlement(ctx, c, prep)
+	if err != nil {
+		return resp, fmt.Errorf("settling: looking up an expired authorization: %w", err)
+	}
+	if tx == (common.Hash{}) {
+		return failed(resp, expired, c.Payer()), nil
+	}
+	f.settled.Add(key, settlement{tx: tx})
+	resp.Success, resp.Transaction = true, tx.Hex()
+	return resp, nil
 }
 
 // await waits for the receipt of a settlement transaction and checks it.
