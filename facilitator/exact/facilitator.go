@@ -64,9 +64,13 @@ type Facilitator struct {
 	inflight map[authKey]*flight
 }
 
+// authKey identifies one authorization. The EIP-712 digest covers the whole
+// of it (payee, value, window), so that another authorization reusing the
+// payer's nonce never matches the settlement of the first.
 type authKey struct {
 	asset, from common.Address
 	nonce       [32]byte
+	digest      [32]byte
 }
 
 type settlement struct {

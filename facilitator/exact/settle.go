@@ -218,7 +218,7 @@ func hasTransfer(r *types.Receipt, asset common.Address, a *evm.Authorization) b
 }
 
 func keyOf(prep *Prepared, c *Checked) authKey {
-	return authKey{asset: prep.Asset, from: c.Auth.From, nonce: c.Auth.Nonce}
+	return authKey{asset: prep.Asset, from: c.Auth.From, nonce: c.Auth.Nonce, digest: c.Digest}
 }
 
 // parseOnly extracts the authorization without judging its validity window
