@@ -66,7 +66,15 @@ func PackTransferWithAuthorization(a *Authorization, sig []byte) ([]byte, error)
 		}
 		return token.Pack("transferWithAuthorization", from, to, value, after, before, a.Nonce, v, r, s)
 	}
-	return token.Pack("transferWithAuthorizationBytes", from, to, value, after, before, a.Nonce, sig)
+	return PackTransferWithAuthorizationBytes(a, sig)
+}
+
+// PackTransferWithAuthorizationBytes returns calldata for the `bytes
+// signature` overload whatever the signature's length. Contract wallets
+// need it: the token hands the bytes to the wallet's isValidSignature as
+// they are, whereas the (v, r, s) overload repacks them.
+func PackTransferWithAuthorizationBytes(a *Authorization, sig []byte) ([]byte, error) {
+	return token.Pack("transferWithAuthorizationBytes", a.From, a.To, a.Value.ToBig(), a.ValidAfter.ToBig(), a.ValidBefore.ToBig(), a.Nonce, sig)
 }
 
 // AuthorizationState reads authorizationState(authorizer, nonce) on asset.

@@ -104,7 +104,7 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 		resp.Success, resp.Transaction = true, tx.Hex()
 		return resp, nil
 	}
-	data, err := evm.PackTransferWithAuthorization(&c.Auth, c.settlementSignature())
+	data, err := c.transferCalldata()
 	if err != nil {
 		return failed(resp, facilitator.Wrap(facilitator.CodeExactExecuteTransfer, "packing transferWithAuthorization", err), c.Payer()), nil
 	}

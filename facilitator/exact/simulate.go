@@ -16,7 +16,7 @@ func (f *Facilitator) simulate(ctx context.Context, c *Checked, prep *Prepared) 
 	if f.cfg.Backend == nil {
 		return nil, errors.New("exact facilitator: simulation needs a chain backend")
 	}
-	data, err := evm.PackTransferWithAuthorization(&c.Auth, c.settlementSignature())
+	data, err := c.transferCalldata()
 	if err != nil {
 		return facilitator.Wrap(facilitator.CodeExactSimulationFailed, "packing transferWithAuthorization", err), nil
 	}

@@ -31,14 +31,17 @@ type Checked struct {
 	NeedsChain bool
 }
 
-// settlementSignature is the signature to hand to the token: the bare
-// signature (deployed wallets validate it via ERC-1271), or the full ERC-6492
-// wrapper when it carries deployment data.
-func (c *Checked) settlementSignature() []byte {
-	if c.Factory != (common.Address{}) {
-		return c.Signature
+// transferCalldata is the transferWithAuthorization call that settles (or
+// simulates) the payment. An ECDSA signature by the payer goes to the
+// (v, r, s) overload. A contract wallet's signature goes to the `bytes`
+// overload exactly as ERC-1271 accepted it in verification: without an
+// ERC-6492 wrapper (settlement requires the wallet deployed, and the token
+// would pass the wrapper to isValidSignature) and without repacking v.
+func (c *Checked) transferCalldata() ([]byte, error) {
+	if c.NeedsChain {
+		return evm.PackTransferWithAuthorizationBytes(&c.Auth, c.Inner)
 	}
-	return c.Inner
+	return evm.PackTransferWithAuthorization(&c.Auth, c.Inner)
 }
 
 // Payer is the paying address.
