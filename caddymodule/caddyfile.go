@@ -339,7 +339,15 @@ func parseRouteBlock(d *caddyfile.Dispenser, rc *RouteConfig) error {
 		var err error
 		switch opt {
 		case "price":
-			err = oneArg(d, &rc.Price)
+			args := d.RemainingArgs()
+			switch {
+			case len(args) == 1:
+				rc.Price = args[0]
+			case len(args) == 2 && args[1] == "units":
+				rc.Price = args[0] + " units"
+			default:
+				err = d.Errf("x402: price takes an amount (0.01) or `<n> units`, got %q", strings.Join(args, " "))
+			}
 		case "pay_to":
 			err = oneArg(d, &rc.PayTo)
 		case "scheme", "schemes":

@@ -78,18 +78,19 @@ func (f *FacilitatorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, n
 
 // parseFacilitatorDirective parses:
 //
-//	x402_facilitator [<matcher>] [<prefix>] [{
+//	x402_facilitator [<matcher>] [{
+//		prefix <path>
 //		auth <header> <value>
 //		max_body <bytes>
 //	}]
+//
+// The usual way to mount it under a path is Caddy's handle_path, which
+// strips the prefix: `handle_path /facilitator/* { x402_facilitator }`.
 func parseFacilitatorDirective(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	f := &FacilitatorHandler{}
 	h.Next()
 	if h.NextArg() {
-		f.Prefix = h.Val()
-		if h.NextArg() {
-			return nil, h.ArgErr()
-		}
+		return nil, h.ArgErr()
 	}
 	seen := map[string]bool{}
 	for nesting := h.Nesting(); h.NextBlock(nesting); {
@@ -99,6 +100,10 @@ func parseFacilitatorDirective(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHand
 		}
 		seen[opt] = true
 		switch opt {
+		case "prefix":
+			if !h.AllArgs(&f.Prefix) {
+				return nil, h.ArgErr()
+			}
 		case "auth":
 			if !h.AllArgs(&f.AuthHeader, &f.AuthValue) {
 				return nil, h.ArgErr()

@@ -1,0 +1,192 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddy-x402/x402/client"
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/devchain"
+	"github.com/caddyserver/caddy/v2/caddytest"
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// The paid site of the integration tests listens here; the admin API on
+// caddytest's default localhost:2999.
+const sitePort = 9480
+
+var siteURL = fmt.Sprintf("http://localhost:%d", sitePort)
+
+// payee is dev account 1.
+const payee = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+// upstream is a backend behind Caddy that counts its calls.
+type upstream struct {
+	*httptest.Server
+	hits atomic.Int64
+}
+
+func newUpstream(t *testing.T, h http.HandlerFunc) *upstream {
+	u := &upstream{}
+	if h == nil {
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"path":%q,"payer":%q,"leaked":%q}`, r.URL.Path, r.Header.Get("X-Payer"), r.Header.Get("Payment-Signature"))
+		}
+	}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.hits.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *upstream) addr() string { return strings.TrimPrefix(u.URL, "http://") }
+
+// startCaddy loads a Caddyfile into the in-process Caddy. A test that
+// cannot start Caddy fails under CI=true instead of skipping.
+func startCaddy(t *testing.T, caddyfile string) *caddytest.Tester {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Skipped() && os.Getenv("CI") == "true" {
+			t.Error("caddytest skipped the test (Caddy did not start); under CI=true that is a failure")
+		}
+	})
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 30 * time.Second})
+	tester.InitServer(caddyfile, "caddyfile")
+	return tester
+}
+
+// siteConfig is the usual test config: dev chain, embedded facilitator,
+// the given site body on sitePort.
+func siteConfig(globalExtra, site string) string {
+	return fmt.Sprintf(`{
+	admin localhost:2999
+	http_port %d
+	skip_install_trust
+	x402 {
+		network dev
+		facilitator embedded
+		%s
+	}
+}
+:%d {
+%s
+}
+`, sitePort, globalExtra, sitePort, site)
+}
+
+// testChain returns the dev chain the runtime started.
+func testChain(t *testing.T) *devchain.Chain {
+	t.Helper()
+	var c *devchain.Chain
+	devChains.Range(func(_, v any) bool {
+		c = v.(*pooledDevChain).chain
+		return false
+	})
+	if c == nil {
+		t.Fatal("no dev chain running")
+	}
+	return c
+}
+
+func balance(t *testing.T, c *devchain.Chain, a common.Address) *big.Int {
+	t.Helper()
+	b, err := c.BalanceOf(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func waitBalance(t *testing.T, c *devchain.Chain, a common.Address, want *big.Int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := balance(t, c, a)
+		if got.Cmp(want) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("balance of %s = %s, want %s", a.Hex(), got, want)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// devKey returns dev account i's key.
+func devKey(t *testing.T, i int) *ecdsa.PrivateKey {
+	t.Helper()
+	accts, err := devchain.DevAccounts(i + 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return accts[i].Key
+}
+
+// payHeader fetches the 402 of url and signs a payment for it.
+func payHeader(t *testing.T, key *ecdsa.PrivateKey, url string) (string, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	c := &client.Client{Key: key}
+	pr, version, err := c.Challenge(resp)
+	if err != nil {
+		t.Fatalf("challenge of %s: %v", url, err)
+	}
+	req, err := c.Choose(pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, value, err := c.Sign(req, pr.Resource, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name, value
+}
+
+func get(t *testing.T, url string, hdr ...string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func settleResponse(t *testing.T, resp *http.Response) facilitator.SettleResponse {
+	t.Helper()
+	var s facilitator.SettleResponse
+	if err := facilitator.DecodeHeader(resp.Header.Get(facilitator.HeaderPaymentResponse), 0, &s); err != nil {
+		t.Fatalf("PAYMENT-RESPONSE: %v", err)
+	}
+	return s
+}
+
+func requiredError(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	var pr facilitator.PaymentRequired
+	if err := facilitator.DecodeHeader(resp.Header.Get(facilitator.HeaderPaymentRequired), 0, &pr); err != nil {
+		t.Fatalf("PAYMENT-REQUIRED: %v", err)
+	}
+	return pr.Error
+}
+
+func add(a *big.Int, d int64) *big.Int { return new(big.Int).Add(a, big.NewInt(d)) }
