@@ -53,6 +53,10 @@ type App struct {
 	// DrainTimeout bounds how long a stopping runtime keeps settling its
 	// queue. Default: 30s.
 	DrainTimeout caddy.Duration `json:"drain_timeout,omitempty"`
+	// Journal is the file that makes served payments survive a crash or a
+	// restart (bbolt). Default: x402/journal.db in Caddy's data directory;
+	// "off" keeps payments in memory only.
+	Journal string `json:"journal,omitempty"`
 
 	rt     *appRuntime
 	key    string

@@ -40,6 +40,7 @@ func init() {
 //		guard_capacity <n>
 //		max_validity <duration>
 //		drain_timeout <duration>
+//		journal <path|off>
 //	}
 func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 	if existing != nil {
@@ -114,6 +115,10 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			}
 		case "drain_timeout":
 			if err := durationArg(d, &app.DrainTimeout); err != nil {
+				return nil, err
+			}
+		case "journal":
+			if err := oneArg(d, &app.Journal); err != nil {
 				return nil, err
 			}
 		default:

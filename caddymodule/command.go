@@ -29,7 +29,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "x402",
-		Usage: "<pay|accounts> [flags]",
+		Usage: "<pay|accounts|devchain> [flags]",
 		Short: "Pays for x402-protected URLs and lists the dev chain's accounts",
 		Long: `
 caddy x402 pay [--dev-account N | --key-file F] [flags] URL
@@ -43,6 +43,11 @@ caddy x402 pay [--dev-account N | --key-file F] [flags] URL
 caddy x402 accounts [--rpc URL] [--count N]
   Lists the dev chain's accounts (public test mnemonic), with ETH and test
   USDC balances when the demo's chain answers at --rpc. Never prints keys.
+
+caddy x402 devchain deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000]
+  Deploys the test USDC (and the other test contracts) on an external dev
+  node such as anvil, mints it to the dev accounts and prints the
+  addresses as JSON.
 `,
 		CobraFunc: func(cmd *cobra.Command) { cliSetupX402Command(cmd, cliCaddyExit) },
 	})
@@ -86,12 +91,12 @@ func cliSetupX402Command(cmd *cobra.Command, exit cliExitFunc) {
 	})
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay or accounts)\n", args[0])
+			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, accounts or devchain)\n", args[0])
 			return exit(c, cliExitUsage)
 		}
 		return c.Help()
 	}
-	cmd.AddCommand(cliPayCommand(exit), cliAccountsCommand(exit))
+	cmd.AddCommand(cliPayCommand(exit), cliAccountsCommand(exit), cliDevchainCommand(exit))
 }
 
 // cliPayOptions are the flags of `caddy x402 pay`.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,6 +29,16 @@ var siteURL = fmt.Sprintf("http://localhost:%d", sitePort)
 
 // payee is dev account 1.
 const payee = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+// testJournal keeps the integration tests' journal out of the user's Caddy
+// data directory.
+var testJournal = filepath.Join(os.TempDir(), fmt.Sprintf("x402-caddymodule-test-%d", os.Getpid()), "journal.db")
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	os.RemoveAll(filepath.Dir(testJournal))
+	os.Exit(code)
+}
 
 // upstream is a backend behind Caddy that counts its calls.
 type upstream struct {
@@ -77,13 +88,14 @@ func siteConfig(globalExtra, site string) string {
 	x402 {
 		network dev
 		facilitator embedded
+		journal %s
 		%s
 	}
 }
 :%d {
 %s
 }
-`, sitePort, globalExtra, sitePort, site)
+`, sitePort, testJournal, globalExtra, sitePort, site)
 }
 
 // testChain returns the dev chain the runtime started.

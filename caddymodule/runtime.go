@@ -29,6 +29,7 @@ type appRuntime struct {
 	engine   *paywall.Engine
 	devKeys  []string // pool keys of dev chains this runtime holds
 	clients  []*ethclient.Client
+	journal  string // pool key (path) of the journal this runtime holds
 }
 
 // network is one configured chain at run time.
@@ -125,13 +126,29 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		Observer:    metrics,
 		MaxValidity: time.Duration(a.MaxValidity),
 	}
+	fresh := false
+	if path := a.journalPath(); path != "" {
+		j, isNew, err := openJournal(path)
+		if err != nil {
+			return nil, err
+		}
+		rt.journal, fresh = path, isNew
+		rt.engine.Journal = j
+	}
 	rt.engine.Queue = paywall.NewSettlementQueue(paywall.QueueConfig{
-		Capacity: a.QueueCapacity, Workers: a.SettleWorkers, Logger: log,
+		Capacity: a.QueueCapacity, Workers: a.SettleWorkers, Logger: log, Journal: rt.engine.Journal,
 		OnResult: func(j *paywall.Job, resp facilitator.SettleResponse, err error) {
 			metrics.Settled(j.Route, j.Claim.Scheme(), err == nil && resp.Success, resp.ErrorReason, 0)
 		},
 	})
 	rt.checkChains()
+	if fresh {
+		// First open in this process: whatever is pending was left by a crash
+		// or a stop that could not drain in time.
+		if _, err := rt.engine.Recover(context.Background()); err != nil {
+			return nil, err
+		}
+	}
 	ok = true
 	return rt, nil
 }
@@ -268,6 +285,9 @@ func (rt *appRuntime) Destruct() error {
 	}
 	for _, c := range rt.clients {
 		c.Close()
+	}
+	if rt.journal != "" {
+		_, _ = journals.Delete(rt.journal)
 	}
 	for _, k := range rt.devKeys {
 		_, _ = devChains.Delete(k)

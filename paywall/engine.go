@@ -8,6 +8,9 @@ package paywall
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -37,6 +40,68 @@ type Engine struct {
 	// MaxValidity is the longest authorization window accepted for exact
 	// payments (see exact.DefaultMaxValidity).
 	MaxValidity time.Duration
+	// Journal makes served payments survive crashes; nil keeps them in
+	// memory only. When set, the queue must record outcomes in it too
+	// (QueueConfig.Journal).
+	Journal Journal
+}
+
+// Recover re-arms the replay guard with the journal's spent payments and
+// requeues the pending ones, due at their original time (or at once).
+// Settlement is idempotent and checks the chain first, so a payment settled
+// just before a crash is not charged twice. It returns how many settlements
+// were resumed.
+func (e *Engine) Recover(ctx context.Context) (int, error) {
+	if e.Journal == nil {
+		return 0, nil
+	}
+	now := e.now()
+	spent, err := e.Journal.Spent(now)
+	if err != nil {
+		return 0, fmt.Errorf("journal: listing spent payments: %w", err)
+	}
+	for id, deadline := range spent {
+		var key [32]byte
+		if b, err := hex.DecodeString(id); err == nil && len(b) == 32 {
+			copy(key[:], b)
+			if err := e.Guard.Claim(ctx, key, deadline); err != nil && !errors.Is(err, ErrReplay) {
+				return 0, fmt.Errorf("re-arming the replay guard: %w", err)
+			}
+		}
+	}
+	pending, err := e.Journal.Pending()
+	if err != nil {
+		return 0, fmt.Errorf("journal: listing pending payments: %w", err)
+	}
+	resumed := 0
+	for _, en := range pending {
+		claim, err := e.restore(en)
+		if err != nil {
+			e.logger().Error("journal: cannot resume payment", zap.String("id", en.ID), zap.Error(err))
+			continue
+		}
+		if e.Queue == nil || e.Queue.Reserve() != nil {
+			return resumed, fmt.Errorf("settlement queue unavailable for %d journaled payments", len(pending)-resumed)
+		}
+		delay := time.Until(en.Due)
+		if en.State != StateQueued || delay < 0 {
+			delay = 0
+		}
+		e.Queue.Enqueue(claim, en.ID, en.Route, delay)
+		resumed++
+	}
+	if resumed > 0 {
+		e.logger().Info("resumed journaled settlements", zap.Int("count", resumed))
+	}
+	return resumed, nil
+}
+
+func (e *Engine) restore(en *Entry) (Claim, error) {
+	switch en.Scheme {
+	case facilitator.SchemeExact:
+		return restoreExact(e, en)
+	}
+	return nil, fmt.Errorf("scheme %q cannot be resumed", en.Scheme)
 }
 
 func (e *Engine) now() time.Time {
@@ -85,7 +150,9 @@ func (nopObserver) Released(string, string)                             {}
 func (nopObserver) Settled(string, string, bool, string, time.Duration) {}
 
 // Close drains the settlement queue (settling everything it holds at once)
-// until ctx ends, and stops the guard's sweeper when it has one.
+// until ctx ends, and stops the guard's sweeper when it has one. The journal
+// stays open: its owner closes it (it may outlive the engine across a
+// config reload).
 func (e *Engine) Close(ctx context.Context) {
 	if e.Queue != nil {
 		left := e.Queue.Close(ctx)

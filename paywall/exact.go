@@ -3,8 +3,10 @@ package paywall
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -50,7 +52,7 @@ func (s *ExactScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p 
 			return nil, &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "replay guard unavailable; retry shortly", err)}
 		}
 	}
-	return &exactClaim{e: e, offer: o, payload: p, key: key, payer: c.Payer(), deadline: until}, nil
+	return &exactClaim{e: e, req: &o.Requirements, payload: p, key: key, payer: c.Payer(), deadline: until}, nil
 }
 
 // replayKey identifies an EIP-3009 authorization: the token contract keeps
@@ -66,7 +68,7 @@ func replayKey(chainID uint64, token common.Address, a *evm.Authorization) [32]b
 
 type exactClaim struct {
 	e        *Engine
-	offer    *Offer
+	req      *facilitator.PaymentRequirements
 	payload  *facilitator.PaymentPayload
 	key      [32]byte
 	payer    string
@@ -78,8 +80,8 @@ func (c *exactClaim) Scheme() string      { return facilitator.SchemeExact }
 func (c *exactClaim) Deadline() time.Time { return c.deadline }
 
 func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, error) {
-	resp, err := c.e.Facilitator.Settle(ctx, c.payload, &c.offer.Requirements)
-	resp.Network = wireNetwork(c.payload.X402Version, c.offer.Requirements.Network)
+	resp, err := c.e.Facilitator.Settle(ctx, c.payload, c.req)
+	resp.Network = wireNetwork(c.payload.X402Version, c.req.Network)
 	if resp.Payer == "" {
 		resp.Payer = c.payer
 	}
@@ -94,9 +96,34 @@ var queuedExtension = json.RawMessage(`{"settlement":{"status":"queued"}}`)
 
 func (c *exactClaim) Queued() facilitator.SettleResponse {
 	return facilitator.SettleResponse{
-		Success: true, Payer: c.payer, Network: wireNetwork(c.payload.X402Version, c.offer.Requirements.Network),
+		Success: true, Payer: c.payer, Network: wireNetwork(c.payload.X402Version, c.req.Network),
 		Extensions: queuedExtension,
 	}
+}
+
+func (c *exactClaim) Entry() *Entry {
+	raw, _ := json.Marshal(c.payload)
+	return &Entry{ID: hex.EncodeToString(c.key[:]), Scheme: facilitator.SchemeExact, Payload: raw, Requirements: *c.req, Deadline: c.deadline}
+}
+
+// restoreExact rebuilds a claim from its journal entry after a restart.
+func restoreExact(e *Engine, en *Entry) (Claim, error) {
+	var p facilitator.PaymentPayload
+	if err := json.Unmarshal(en.Payload, &p); err != nil {
+		return nil, fmt.Errorf("journal entry %s: %w", en.ID, err)
+	}
+	var ep evm.ExactPayload
+	if err := json.Unmarshal(p.Payload, &ep); err != nil || ep.Authorization == nil {
+		return nil, fmt.Errorf("journal entry %s: not an exact payload", en.ID)
+	}
+	key, err := hex.DecodeString(en.ID)
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("journal entry %s: bad id", en.ID)
+	}
+	req := en.Requirements
+	c := &exactClaim{e: e, req: &req, payload: &p, payer: ep.Authorization.From, deadline: en.Deadline}
+	copy(c.key[:], key)
+	return c, nil
 }
 
 // wireNetwork spells a network the way the payment's protocol version does.

@@ -33,11 +33,15 @@ type QueueConfig struct {
 	// OnResult is called after each finished settlement (success or final
 	// failure), e.g. for metrics.
 	OnResult func(job *Job, resp facilitator.SettleResponse, err error)
+	// Journal, when set, records each job's final outcome.
+	Journal Journal
 }
 
 // Job is one settlement waiting in the queue.
 type Job struct {
-	Claim   Claim
+	Claim Claim
+	// ID is the journal entry of the claim ("" when not journaled).
+	ID      string
 	Route   string
 	Due     time.Time
 	Attempt int
@@ -116,10 +120,11 @@ func (q *SettlementQueue) Unreserve() {
 
 // Enqueue turns a reserved slot into a job due after delay. It never fails:
 // the slot was reserved, and a closing queue still drains what it holds.
-func (q *SettlementQueue) Enqueue(c Claim, route string, delay time.Duration) {
+// id names the claim's journal entry ("" when not journaled).
+func (q *SettlementQueue) Enqueue(c Claim, id, route string, delay time.Duration) {
 	q.mu.Lock()
 	q.reserved--
-	heap.Push(&q.jobs, &Job{Claim: c, Route: route, Due: time.Now().Add(delay)})
+	heap.Push(&q.jobs, &Job{Claim: c, ID: id, Route: route, Due: time.Now().Add(delay)})
 	q.idle.Broadcast()
 	q.mu.Unlock()
 	q.signal()
@@ -248,6 +253,19 @@ func (q *SettlementQueue) run(job *Job) {
 		q.log.Error("settlement failed permanently; the response was served unpaid",
 			zap.String("route", job.Route), zap.String("scheme", job.Claim.Scheme()), zap.String("payer", job.Claim.Payer()),
 			zap.String("reason", resp.ErrorReason), zap.String("message", resp.ErrorMessage), zap.Error(err))
+	}
+	if q.cfg.Journal != nil && job.ID != "" {
+		state := StateSettled
+		if err != nil || !resp.Success {
+			state = StateFailed
+		}
+		reason := resp.ErrorReason
+		if err != nil && reason == "" {
+			reason = err.Error()
+		}
+		if jerr := q.cfg.Journal.Finish(job.ID, state, resp.Transaction, reason); jerr != nil {
+			q.log.Error("journal: recording settlement outcome", zap.String("id", job.ID), zap.Error(jerr))
+		}
 	}
 	if q.cfg.OnResult != nil {
 		q.cfg.OnResult(job, resp, err)

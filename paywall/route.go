@@ -143,9 +143,16 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 	if p.X402Version == facilitator.V1 {
 		headerName = facilitator.HeaderXPaymentResponse
 	}
-	pw := &paidWriter{rw: w, route: rt, claim: claim, headerName: headerName, ctx: context.WithoutCancel(r.Context())}
+	pw := &paidWriter{rw: w, req: r, route: rt, claim: claim, headerName: headerName, ctx: context.WithoutCancel(r.Context())}
 	if rt.Mode == SettleBefore {
+		id, err := rt.record(claim, StateSettling, 0)
+		if err != nil {
+			claim.Release(r.Context())
+			rt.challenge(w, r, http.StatusServiceUnavailable, errJournal(err))
+			return nil
+		}
 		resp, ok := rt.settleNow(pw.ctx, claim)
+		rt.recordOutcome(id, ok, resp)
 		if !ok {
 			rt.refuseSettlement(w, headerName, resp)
 			claim.Release(r.Context())
@@ -153,7 +160,7 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		}
 		pw.settled = &resp
 	}
-	if rt.Mode == SettleHeader {
+	if rt.Mode == SettleHeader || (rt.Mode == SettleAfter && e.Journal != nil) {
 		pw.snapshot = w.Header().Clone()
 	}
 
@@ -172,12 +179,13 @@ func (rt *Route) finish(r *http.Request, pw *paidWriter, err error) {
 	e, claim := rt.engine, pw.claim
 	switch rt.Mode {
 	case SettleAfter:
-		if err == nil && pw.chargeable {
-			e.Queue.Enqueue(claim, rt.Name, rt.SettleDelay)
+		if err == nil && pw.chargeable && !pw.failed {
+			e.Queue.Enqueue(claim, pw.entryID, rt.Name, rt.SettleDelay)
 			return
 		}
 		e.Queue.Unreserve()
 		claim.Release(r.Context())
+		rt.recordOutcome(pw.entryID, false, facilitator.SettleResponse{ErrorReason: "released"})
 		e.observer().Released(rt.Name, claim.Scheme())
 	case SettleHeader:
 		if pw.settled == nil {
@@ -187,6 +195,41 @@ func (rt *Route) finish(r *http.Request, pw *paidWriter, err error) {
 	case SettleBefore:
 		// Charged before the upstream ran; nothing to undo.
 	}
+}
+
+// record writes the claim to the journal (when there is one) before its
+// answer is released or its settlement starts, and returns the entry id.
+func (rt *Route) record(claim Claim, state State, delay time.Duration) (string, error) {
+	j := rt.engine.Journal
+	if j == nil {
+		return "", nil
+	}
+	en := claim.Entry()
+	en.State, en.Route, en.Due = state, rt.Name, rt.engine.now().Add(delay)
+	if err := j.Put(en); err != nil {
+		rt.engine.logger().Error("journal write failed; refusing the paid request", zap.String("route", rt.Name), zap.Error(err))
+		return "", err
+	}
+	return en.ID, nil
+}
+
+// recordOutcome finishes a synchronous settlement's journal entry: settled,
+// or released (nothing was charged and the client got a refusal).
+func (rt *Route) recordOutcome(id string, ok bool, resp facilitator.SettleResponse) {
+	if id == "" {
+		return
+	}
+	state := StateReleased
+	if ok {
+		state = StateSettled
+	}
+	if err := rt.engine.Journal.Finish(id, state, resp.Transaction, resp.ErrorReason); err != nil {
+		rt.engine.logger().Error("journal: recording outcome", zap.String("id", id), zap.Error(err))
+	}
+}
+
+func errJournal(err error) *facilitator.Error {
+	return facilitator.Wrap(facilitator.CodeServiceBusy, "the payment could not be recorded; nothing was charged, retry shortly", err)
 }
 
 // settleNow settles synchronously for the header and before modes.

@@ -36,6 +36,9 @@ type Claim interface {
 	// Deadline is the last moment settlement can succeed (the
 	// authorization's validBefore); the queue stops retrying after it.
 	Deadline() time.Time
+	// Entry describes the claim for the journal; the caller sets State, Due
+	// and Route.
+	Entry() *Entry
 }
 
 // Rejection is why a payment was refused: the HTTP status (400 malformed,

@@ -19,6 +19,7 @@ import (
 // reaches the client.
 type paidWriter struct {
 	rw         http.ResponseWriter
+	req        *http.Request
 	route      *Route
 	claim      Claim
 	headerName string
@@ -27,8 +28,9 @@ type paidWriter struct {
 
 	decided    bool
 	chargeable bool
-	failed     bool // header mode: settlement failed, body swallowed
+	failed     bool // the client got a refusal instead; body swallowed
 	settled    *facilitator.SettleResponse
+	entryID    string // journal entry of an after-mode payment
 }
 
 func (pw *paidWriter) Header() http.Header { return pw.rw.Header() }
@@ -48,11 +50,23 @@ func (pw *paidWriter) WriteHeader(status int) {
 	switch rt.Mode {
 	case SettleAfter:
 		if pw.chargeable {
+			id, err := rt.record(pw.claim, StateQueued, rt.SettleDelay)
+			if err != nil {
+				pw.refuse(errJournal(err))
+				return
+			}
+			pw.entryID = id
 			pw.setResponse(pw.claim.Queued())
 		}
 	case SettleHeader:
 		if pw.chargeable {
+			id, err := rt.record(pw.claim, StateSettling, 0)
+			if err != nil {
+				pw.refuse(errJournal(err))
+				return
+			}
 			resp, ok := rt.settleNow(pw.ctx, pw.claim)
+			rt.recordOutcome(id, ok, resp)
 			if !ok {
 				pw.failed = true
 				restore(h, pw.snapshot)
@@ -66,6 +80,15 @@ func (pw *paidWriter) WriteHeader(status int) {
 		pw.setResponse(*pw.settled)
 	}
 	pw.rw.WriteHeader(status)
+}
+
+// refuse replaces the upstream's answer with a 503 (the payment could not
+// be recorded): the pre-upstream headers come back and the body is dropped.
+func (pw *paidWriter) refuse(xe *facilitator.Error) {
+	pw.failed = true
+	pw.chargeable = false
+	restore(pw.rw.Header(), pw.snapshot)
+	pw.route.challenge(pw.rw, pw.req, http.StatusServiceUnavailable, xe)
 }
 
 func (pw *paidWriter) setResponse(resp facilitator.SettleResponse) {

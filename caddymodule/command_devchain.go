@@ -1,0 +1,260 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator/devchain"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/policies"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/spf13/cobra"
+)
+
+// The devchain commands put the project's test contracts on an external
+// development node (anvil, hardhat, geth --dev), where the embedded dev
+// chain is not used: `caddy x402 devchain deploy --rpc URL` deploys TestUSDC,
+// mints it to the dev accounts and prints the addresses as JSON, ready for a
+// Caddyfile's `network … { rpc …; asset 0x… { name "USD Coin"; version 2 } }`.
+
+// cliDevchainContract is a contract deployed after TestUSDC by
+// `caddy x402 devchain deploy`. Deploy gets the token's address (escrow
+// contracts are bound to it) and returns the contract's address; Name is its
+// key in the JSON output's "contracts" object.
+type cliDevchainContract struct {
+	Name   string
+	Deploy func(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, token common.Address) (common.Address, error)
+}
+
+// cliDevchainContracts are deployed, in order, after TestUSDC. This is the
+// extension point for the escrow contracts: once package devchain has a
+// reusable deploy function for them, append an entry here (and nothing
+// else changes: the addresses appear under "contracts" in the output).
+var cliDevchainContracts []cliDevchainContract
+
+// cliDevchainDeployOptions are the flags of `caddy x402 devchain deploy`.
+type cliDevchainDeployOptions struct {
+	rpc        string
+	devAccount int
+	keyFile    string
+	mintTo     []string
+	amount     string
+	timeout    time.Duration
+}
+
+// cliDevchainOutput is what `caddy x402 devchain deploy` prints.
+type cliDevchainOutput struct {
+	ChainID   uint64            `json:"chainId"`
+	Network   string            `json:"network"`
+	Deployer  string            `json:"deployer"`
+	Token     cliDevchainToken  `json:"token"`
+	Contracts map[string]string `json:"contracts"`
+	Minted    cliDevchainMinted `json:"minted"`
+}
+
+// cliDevchainToken describes the deployed TestUSDC, with the EIP-712 domain a
+// Caddyfile's asset block needs.
+type cliDevchainToken struct {
+	Address  string `json:"address"`
+	Symbol   string `json:"symbol"`
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Decimals int    `json:"decimals"`
+}
+
+// cliDevchainMinted lists the mints: Amount in token units to each of To.
+type cliDevchainMinted struct {
+	Amount string   `json:"amount"`
+	To     []string `json:"to"`
+}
+
+func cliDevchainCommand(exit cliExitFunc) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                   "devchain <deploy> [flags]",
+		Short:                 "Deploys the project's test contracts on an external dev node (anvil, hardhat, geth --dev)",
+		Args:                  cobra.ArbitraryArgs,
+		DisableFlagsInUseLine: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				fmt.Fprintf(c.ErrOrStderr(), "caddy x402 devchain: unknown subcommand %q (want deploy)\n", args[0])
+				return exit(c, cliExitUsage)
+			}
+			return c.Help()
+		},
+	}
+	cmd.AddCommand(cliDevchainDeployCommand(exit))
+	return cmd
+}
+
+func cliDevchainDeployCommand(exit cliExitFunc) *cobra.Command {
+	o := &cliDevchainDeployOptions{}
+	cmd := &cobra.Command{
+		Use:   "deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000] [--timeout 60s]",
+		Short: "Deploys TestUSDC (and the other test contracts), mints it and prints the addresses as JSON",
+		Long: `Deploys the project's TestUSDC (EIP-712 domain "USD Coin", version "2",
+6 decimals; the deployer becomes its minter) on the node at --rpc, mints
+--amount (default 1000000 tokens; "N units" for raw units; 0 for none) to each
+--mint-to address (default: the 10 dev accounts of the public test
+mnemonic, which anvil and hardhat fund with ETH), and prints
+{"chainId","network","deployer","token","contracts","minted"} as JSON.
+The deployer pays gas: --dev-account N (public test mnemonic, default 0)
+or --key-file F (hex private key). Keys are never printed. On a fresh
+anvil, dev account 0's token lands at 0x5FbDB2315678afecb367f032d93F642f64180aa3.`,
+		Args:                  cobra.ArbitraryArgs,
+		DisableFlagsInUseLine: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return exit(cmd, cliUsagef(cmd, "takes no arguments, got %q", args[0]))
+			}
+			return exit(cmd, cliRunDevchainDeploy(cmd, o))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.rpc, "rpc", "", "JSON-RPC `URL` of the node (required)")
+	f.IntVar(&o.devAccount, "dev-account", -1, "deploy from dev account `N` of the public test mnemonic (default 0 unless --key-file)")
+	f.StringVar(&o.keyFile, "key-file", "", "deploy with the hex private key in `FILE` (0x optional)")
+	f.StringSliceVar(&o.mintTo, "mint-to", nil, "comma-separated `ADDRESSES` to mint to (default: the 10 dev accounts)")
+	f.StringVar(&o.amount, "amount", "1000000", "`AMOUNT` minted to each address, in tokens (6 decimals) or \"N units\"")
+	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "overall `TIMEOUT` of the deployment")
+	return cmd
+}
+
+func cliRunDevchainDeploy(cmd *cobra.Command, o *cliDevchainDeployOptions) int {
+	if o.rpc == "" {
+		return cliUsagef(cmd, "--rpc URL is required")
+	}
+	u, err := url.Parse(o.rpc)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss") {
+		return cliUsagef(cmd, "--rpc: want an http(s):// or ws(s):// URL")
+	}
+	if o.timeout <= 0 {
+		return cliUsagef(cmd, "--timeout must be positive")
+	}
+	amount := new(big.Int) // --amount 0: deploy only
+	if a := strings.TrimSpace(o.amount); a != "0" && a != "0 units" {
+		if amount, err = policies.ParsePrice(a, 6); err != nil {
+			return cliUsagef(cmd, "--amount: %v", err)
+		}
+	}
+	devAccount := o.devAccount
+	if devAccount < 0 && o.keyFile == "" {
+		devAccount = 0
+	}
+	key, err := cliLoadKey(devAccount, o.keyFile, cmd.ErrOrStderr())
+	if err != nil {
+		return cliUsagef(cmd, "%v", err)
+	}
+	recipients, err := cliDevchainRecipients(o.mintTo)
+	if err != nil {
+		return cliUsagef(cmd, "%v", err)
+	}
+
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	// The URL may carry credentials (an API key in the path or query): errors
+	// name only its scheme and host.
+	where := u.Scheme + "://" + u.Host
+	ec, err := ethclient.DialContext(ctx, o.rpc)
+	if err != nil {
+		return cliFailf(cmd, "connecting to %s: %v", where, cliRedact(err, o.rpc))
+	}
+	defer ec.Close()
+	chainID, err := ec.ChainID(ctx)
+	if err != nil {
+		return cliFailf(cmd, "reading the chain id from %s: %v", where, cliRedact(err, o.rpc))
+	}
+
+	deployer := crypto.PubkeyToAddress(key.PublicKey)
+	token, err := devchain.Deploy(ctx, ec, key, chainID)
+	if err != nil {
+		return cliFailf(cmd, "%v (does %s have ETH for gas on %s?)", cliRedact(err, o.rpc), deployer.Hex(), where)
+	}
+	out := cliDevchainOutput{
+		ChainID:   chainID.Uint64(),
+		Network:   fmt.Sprintf("eip155:%d", chainID.Uint64()),
+		Deployer:  deployer.Hex(),
+		Token:     cliDevchainToken{Address: token.Hex(), Symbol: "USDC", Name: "USD Coin", Version: "2", Decimals: 6},
+		Contracts: map[string]string{"TestUSDC": token.Hex()},
+		Minted:    cliDevchainMinted{Amount: amount.String(), To: make([]string, 0, len(recipients))},
+	}
+	// The domain the token reports must be the one printed: a Caddyfile built
+	// from this output would otherwise reject every signature.
+	d := evm.Domain{Name: out.Token.Name, Version: out.Token.Version, ChainID: out.ChainID, VerifyingContract: token}
+	if err := evm.CheckDomain(ctx, ec, d); err != nil {
+		return cliFailf(cmd, "TestUSDC at %s: %v", token.Hex(), cliRedact(err, o.rpc))
+	}
+	for _, c := range cliDevchainContracts {
+		addr, err := c.Deploy(ctx, ec, key, chainID, token)
+		if err != nil {
+			return cliFailf(cmd, "deploying %s: %v", c.Name, cliRedact(err, o.rpc))
+		}
+		out.Contracts[c.Name] = addr.Hex()
+	}
+	if amount.Sign() > 0 && len(recipients) > 0 {
+		if err := devchain.Mint(ctx, ec, key, chainID, token, amount, recipients...); err != nil {
+			return cliFailf(cmd, "%v", cliRedact(err, o.rpc))
+		}
+	}
+	for _, r := range recipients {
+		out.Minted.To = append(out.Minted.To, r.Hex())
+	}
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return cliFailf(cmd, "writing the output: %v", err)
+	}
+	return 0
+}
+
+// cliDevchainRecipients parses --mint-to, defaulting to the 10 dev accounts.
+func cliDevchainRecipients(list []string) ([]common.Address, error) {
+	if len(list) == 0 {
+		accounts, err := devchain.DevAccounts(devchain.DefaultAccounts)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]common.Address, len(accounts))
+		for i, a := range accounts {
+			out[i] = a.Address
+		}
+		return out, nil
+	}
+	out := make([]common.Address, 0, len(list))
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		a, err := evm.ParseAddress(s)
+		if err != nil {
+			return nil, fmt.Errorf("--mint-to %q: %v", s, err)
+		}
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--mint-to: no address given")
+	}
+	return out, nil
+}
+
+// cliRedact removes the RPC URL (which may embed an API key) from an error
+// text.
+func cliRedact(err error, rpc string) string {
+	s := err.Error()
+	if rpc != "" {
+		s = strings.ReplaceAll(s, rpc, "<rpc>")
+	}
+	return s
+}
