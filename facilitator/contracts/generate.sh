@@ -9,9 +9,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # The contracts that get Go bindings, one "Type:file.go" each. Add new contracts here.
+# Contracts that share Solidity structs go into one file, "TypeA+TypeB+...:file.go",
+# bound in one abigen run so that each struct type is declared once.
 BINDINGS=(
 	"TestUSDC:testusdc.gen.go"
 	"TestWallet1271:testwallet1271.gen.go"
+	"AuthCaptureEscrow+TokenStore+ERC3009PaymentCollector+OperatorRefundCollector+Multicall3Lite+TestHostileCollector:escrow.gen.go"
+	"TestWalletFactory:testwalletfactory.gen.go"
 )
 
 npm ci --no-audit --no-fund --loglevel=error
@@ -20,7 +24,26 @@ node compile.js
 for entry in "${BINDINGS[@]}"; do
 	type="${entry%%:*}"
 	out="${entry#*:}"
-	go tool abigen --v2 --pkg contracts --type "$type" \
-		--abi "build/$type.abi" --bin "build/$type.bin" --out "$out"
+	if [[ "$type" == *+* ]]; then
+		# Several contracts: hand abigen a combined JSON built from build/.
+		combined="$(mktemp)"
+		trap 'rm -f "$combined"' EXIT
+		node -e '
+			const fs = require("fs");
+			const contracts = {};
+			for (const t of process.argv[1].split("+")) {
+				contracts[t] = {
+					abi: JSON.parse(fs.readFileSync("build/" + t + ".abi", "utf8")),
+					bin: fs.readFileSync("build/" + t + ".bin", "utf8").trim(),
+				};
+			}
+			fs.writeFileSync(process.argv[2], JSON.stringify({ contracts }));
+		' "$type" "$combined"
+		go tool abigen --v2 --pkg contracts --combined-json "$combined" --out "$out"
+		rm -f "$combined"
+	else
+		go tool abigen --v2 --pkg contracts --type "$type" \
+			--abi "build/$type.abi" --bin "build/$type.bin" --out "$out"
+	fi
 	echo "abigen: $type -> $out"
 done
