@@ -1,6 +1,7 @@
 package evm
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -35,6 +36,12 @@ type NumString string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *NumString) UnmarshalJSON(b []byte) error {
+	// Fast path: a string without escapes is its bytes between the quotes
+	// (the decoder has already validated the token).
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		*n = NumString(b[1 : len(b)-1])
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {

@@ -16,17 +16,32 @@ import (
 	"github.com/holiman/uint256"
 )
 
-var keccakPool = sync.Pool{New: func() any { return crypto.NewKeccakState() }}
+// keccakBuf is a pooled Keccak state with scratch space. Input and output
+// go through the scratch buffers because the state is an interface: handing
+// it the caller's slices would make them escape to the heap (an allocation
+// per hash for the result, one per caller for its input buffer).
+type keccakBuf struct {
+	k   crypto.KeccakState
+	in  [256]byte
+	out [32]byte
+}
+
+var keccakPool = sync.Pool{New: func() any { return &keccakBuf{k: crypto.NewKeccakState()} }}
 
 // Keccak256 hashes the concatenation of parts with a pooled Keccak state.
 func Keccak256(parts ...[]byte) (h [32]byte) {
-	k := keccakPool.Get().(crypto.KeccakState)
-	k.Reset()
+	b := keccakPool.Get().(*keccakBuf)
+	b.k.Reset()
 	for _, p := range parts {
-		k.Write(p)
+		for len(p) > 0 {
+			n := copy(b.in[:], p)
+			b.k.Write(b.in[:n])
+			p = p[n:]
+		}
 	}
-	k.Read(h[:])
-	keccakPool.Put(k)
+	b.k.Read(b.out[:])
+	h = b.out
+	keccakPool.Put(b)
 	return h
 }
 
