@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/devchain"
 	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/caddy-x402/x402/facilitator/exact"
 )
@@ -212,4 +213,20 @@ func TestSettlePendingThenSettled(t *testing.T) {
 		t.Fatalf("facilitator sent %d transactions, want 1", n-facNonce)
 	}
 	bal.expect(deltas{payer.Address: -amount, e.payTo.Address: amount})
+
+	// A receipt timeout too short for any chain: pending with the hash, and
+	// another process finds the mined transaction on chain.
+	tiny := e.newFacilitator(func(c *exact.Config) { c.ReceiptTimeout = time.Nanosecond })
+	p2 := pay(t, payer.Key, r, evm.ExactOptions{})
+	s, err = tiny.Settle(ctx, p2, r)
+	if err != nil || s.ErrorReason != facilitator.CodeSettlementPending || len(s.Transaction) != 66 {
+		t.Fatalf("settle with a 1 ns receipt timeout: %+v, %v; want %s with a transaction hash", s, err, facilitator.CodeSettlementPending)
+	}
+	if _, err := devchain.WaitSuccess(ctx, e.chain.Client, common.HexToHash(s.Transaction), 0); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := e.newFacilitator(nil).Settle(ctx, p2, r); err != nil || !done.Success || done.Transaction != s.Transaction {
+		t.Fatalf("fresh facilitator after the pending answer: %+v, %v; want success with %s", done, err, s.Transaction)
+	}
+	bal.expect(deltas{payer.Address: -2 * amount, e.payTo.Address: 2 * amount})
 }
