@@ -90,6 +90,9 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"duplicate rpc", global("network base {\nrpc a\nrpc b\n}"), `duplicate option "rpc"`},
 		{"duplicate profile", global("network dev\nprofile p {\nprice 1\n}\nprofile p {\nprice 2\n}"), `profile "p" is defined twice`},
 		{"asset duplicate name", global("network base {\nasset 0x1111111111111111111111111111111111111111 {\nname a\nname b\n}\n}"), `duplicate option "name"`},
+		{"unknown store option", global("network dev\nstore redis redis://127.0.0.1:6379/0 {\ncolour blue\n}"), `unknown option "colour"`},
+		{"store namespace twice", global("network dev\nstore redis redis://x {\nnamespace a b\n}"), "wrong argument count"},
+		{"store without type", global("network dev\nstore"), "wrong argument count"},
 		{"negative workers", global("network dev\nsettle_workers -1"), `"-1" is not a non-negative integer`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

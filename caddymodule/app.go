@@ -123,10 +123,15 @@ type FacilitatorConfig struct {
 
 // StoreConfig selects where the replay guard lives.
 type StoreConfig struct {
-	// Type is `memory` (default).
+	// Type is `memory` (default: one instance) or `redis` (shared by every
+	// instance on the same Redis database and namespace).
 	Type string `json:"type,omitempty"`
-	// URL of the store, e.g. redis://127.0.0.1:6379/0.
+	// URL of the store, e.g. redis://127.0.0.1:6379/0, rediss://… for TLS;
+	// placeholders such as {env.REDIS_URL} are expanded.
 	URL string `json:"url,omitempty"`
+	// Namespace separates deployments sharing one Redis database: keys are
+	// x402:<namespace>:guard:<hex>. Default: "default".
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.

@@ -34,6 +34,7 @@ func init() {
 //		facilitator embedded [{ key <hex or {env.VAR}> | key_file <path> }]
 //		facilitator remote <url>... [{ header <name> <value>; timeout <duration> }]
 //		store memory
+//		store redis <url> [{ namespace <name> }]
 //		profile <name> { <route options, as in the x402 directive> }
 //		settle_workers <n>
 //		queue_capacity <n>
@@ -80,6 +81,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			app.Store = &StoreConfig{Type: args[0]}
 			if len(args) == 2 {
 				app.Store.URL = args[1]
+			}
+			if err := parseStoreBlock(d, app.Store); err != nil {
+				return nil, err
 			}
 		case "profile":
 			if !d.NextArg() {
@@ -410,6 +414,21 @@ func parseChargeable(d *caddyfile.Dispenser) (caddyhttp.ResponseMatcher, error) 
 		return caddyhttp.ResponseMatcher{}, err
 	}
 	return matchers["@chargeable"], nil
+}
+
+// parseStoreBlock reads the options of `store redis <url> { … }`.
+func parseStoreBlock(d *caddyfile.Dispenser, st *StoreConfig) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "namespace":
+			if err := oneArg(d, &st.Namespace); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("x402 store: unknown option %q (want namespace)", d.Val())
+		}
+	}
+	return nil
 }
 
 func oneArg(d *caddyfile.Dispenser, dst *string) error {

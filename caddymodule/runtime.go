@@ -114,7 +114,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 	} else if mode != "embedded" {
 		return nil, fmt.Errorf("x402 facilitator mode %q: want embedded or remote", mode)
 	}
-	guard, err := rt.newGuard()
+	guard, err := rt.newGuard(repl)
 	if err != nil {
 		return nil, err
 	}

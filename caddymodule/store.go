@@ -1,23 +1,53 @@
 package caddymodule
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/remote"
 	"github.com/caddy-x402/x402/paywall"
+	"github.com/caddy-x402/x402/paywall/redisstore"
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 )
 
-// newGuard builds the replay guard the store config asks for.
-func (rt *appRuntime) newGuard() (paywall.ReplayGuard, error) {
+// newGuard builds the replay guard the store config asks for: in memory
+// (one instance), or in Redis, shared by every instance that uses the same
+// Redis database and namespace. The Redis URL's placeholders (e.g.
+// {env.REDIS_URL}) are expanded here, so a password stays out of the JSON
+// config. The engine closes the guard when the runtime is destroyed.
+func (rt *appRuntime) newGuard(repl *caddy.Replacer) (paywall.ReplayGuard, error) {
 	st := rt.app.Store
 	if st == nil || st.Type == "" || st.Type == "memory" {
+		if st != nil && (st.URL != "" || st.Namespace != "") {
+			return nil, fmt.Errorf("x402 store memory takes no URL or namespace")
+		}
 		return paywall.NewMemoryGuard(rt.app.GuardCapacity, 0), nil
 	}
-	return nil, fmt.Errorf("x402 store %q: unknown store type (want memory)", st.Type)
+	if st.Type != "redis" {
+		return nil, fmt.Errorf("x402 store %q: unknown store type (want memory or redis)", st.Type)
+	}
+	if st.URL == "" {
+		return nil, fmt.Errorf("x402 store redis: a URL is required (store redis redis://127.0.0.1:6379/0)")
+	}
+	url, err := repl.ReplaceOrErr(st.URL, true, true)
+	if err != nil {
+		return nil, fmt.Errorf("x402 store redis URL: %w (is the environment variable set?)", err)
+	}
+	g, err := redisstore.New(redisstore.Options{URL: url, Namespace: st.Namespace})
+	if err != nil {
+		return nil, fmt.Errorf("x402 %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := g.Ping(ctx); err != nil {
+		// Like an unreachable RPC: the instance starts, and paid requests
+		// get 503 until Redis answers (never a payment served unguarded).
+		rt.log.Warn("x402 store redis unreachable at start; paid requests get 503 until it answers", zap.Error(err))
+	}
+	return g, nil
 }
 
 // newRemote builds the remote facilitator client, expanding placeholders in

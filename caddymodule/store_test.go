@@ -1,0 +1,85 @@
+package caddymodule
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddy-x402/x402/internal/testsvc"
+	"github.com/caddy-x402/x402/paywall"
+	"github.com/caddy-x402/x402/paywall/redisstore"
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+)
+
+func guardFor(t *testing.T, st *StoreConfig) (paywall.ReplayGuard, error) {
+	t.Helper()
+	rt := &appRuntime{app: &App{Store: st}, log: zap.NewNop()}
+	g, err := rt.newGuard(caddy.NewReplacer())
+	if g != nil {
+		t.Cleanup(func() { g.(interface{ Close() error }).Close() })
+	}
+	return g, err
+}
+
+// Store configuration mistakes are reported at provisioning, clearly, and
+// never with a Redis password in them.
+func TestStoreConfigErrors(t *testing.T) {
+	t.Setenv("X402_TEST_REDIS_PW", "redis://:hunter2@[::1/0")
+	for _, tc := range []struct {
+		name string
+		st   *StoreConfig
+		want string
+	}{
+		{"unknown type", &StoreConfig{Type: "etcd"}, `unknown store type (want memory or redis)`},
+		{"redis without url", &StoreConfig{Type: "redis"}, "a URL is required"},
+		{"unset env", &StoreConfig{Type: "redis", URL: "{env.X402_TEST_UNSET_VAR}"}, "environment variable"},
+		{"bad scheme", &StoreConfig{Type: "redis", URL: "http://127.0.0.1:6379"}, "x402 redis store"},
+		{"bad url hides password", &StoreConfig{Type: "redis", URL: "{env.X402_TEST_REDIS_PW}"}, "x402 redis store"},
+		{"bad namespace", &StoreConfig{Type: "redis", URL: "redis://127.0.0.1:1/0", Namespace: "a:b"}, "namespace"},
+		{"memory with url", &StoreConfig{Type: "memory", URL: "redis://x"}, "takes no URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := guardFor(t, tc.st)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("error leaks the password: %v", err)
+			}
+		})
+	}
+}
+
+// `store redis {env.…}` expands the placeholder, uses the namespace, and an
+// unreachable Redis does not stop the start (claims fail with 503 instead).
+func TestStoreRedis(t *testing.T) {
+	r := testsvc.StartRedis(t)
+	t.Setenv("X402_TEST_REDIS_URL", r.URL(2))
+	g, err := guardFor(t, &StoreConfig{Type: "redis", URL: "{env.X402_TEST_REDIS_URL}", Namespace: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg := g.(*redisstore.Guard)
+	ctx := context.Background()
+	var k [32]byte
+	if err := rg.Claim(ctx, k, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.Claim(ctx, k, time.Now().Add(time.Minute)); !errors.Is(err, paywall.ErrReplay) {
+		t.Fatalf("replay: %v", err)
+	}
+	if !strings.HasPrefix(rg.Key(k), "x402:t:guard:") {
+		t.Fatalf("key %q", rg.Key(k))
+	}
+	down, err := guardFor(t, &StoreConfig{Type: "redis", URL: "redis://127.0.0.1:" + strconv.Itoa(testsvc.FreePort(t)) + "/0"})
+	if err != nil {
+		t.Fatalf("unreachable redis must not fail provisioning: %v", err)
+	}
+	if err := down.Claim(ctx, k, time.Now().Add(time.Minute)); err == nil || errors.Is(err, paywall.ErrReplay) {
+		t.Fatalf("claim on unreachable redis: %v", err)
+	}
+}
