@@ -1,7 +1,7 @@
 // Package devchain runs caddy-x402's embedded development chain: go-ethereum's
 // simulated backend in-process, with chain ID, accounts and gas rules chosen
-// for x402, the project's TestUSDC deployed at a fixed address, every dev
-// account funded with ETH and USDC, blocks mined automatically as soon as
+// for x402, the project's TestUSDC and escrow contracts deployed at fixed
+// addresses, every dev account funded with ETH and USDC, blocks mined automatically as soon as
 // transactions arrive (from Go or over HTTP JSON-RPC), and block timestamps
 // kept close to the wall clock that x402 clients sign their windows with.
 //
@@ -137,6 +137,17 @@ type Chain struct {
 	ChainID *big.Int
 	// Token is the TestUSDC address, always DevTokenAddress.
 	Token common.Address
+	// Escrow is the AuthCaptureEscrow, always DevEscrowAddress; the other
+	// escrow contracts are below (all of them: EscrowContracts).
+	Escrow common.Address
+	// ERC3009Collector is the ERC3009PaymentCollector that escrow deposits
+	// are signed to, always DevERC3009CollectorAddress.
+	ERC3009Collector common.Address
+	// RefundCollector is the OperatorRefundCollector, always
+	// DevRefundCollectorAddress.
+	RefundCollector common.Address
+	// EscrowContracts are all the escrow addresses, DevEscrowContracts.
+	EscrowContracts EscrowContracts
 	// Accounts are the funded dev accounts, index i = m/44'/60'/0'/0/i.
 	Accounts []Account
 	// Deployer is account 0: it deployed Token and is its minter.
@@ -150,8 +161,9 @@ type Chain struct {
 }
 
 // Start starts a dev chain: genesis with ETH for every dev account, TestUSDC
-// deployed by account 0 at DevTokenAddress, USDC minted to every account, and
-// the auto-miner running. It takes about a tenth of a second.
+// deployed by account 0 at DevTokenAddress, the escrow contracts deployed by
+// account 0 next (nonces 1 to 4, DevEscrowContracts), USDC minted to every
+// account, and the auto-miner running. It takes about 0.2 s.
 func Start(opts Options) (*Chain, error) {
 	opts = opts.withDefaults()
 	if opts.Accounts < 1 {
@@ -195,7 +207,8 @@ func Start(opts Options) (*Chain, error) {
 	return c, nil
 }
 
-// setup deploys the token and mints to every account.
+// setup deploys the token, then the escrow contracts and mints to every
+// account (in one block).
 func (c *Chain) setup(ctx context.Context, usdc *big.Int) error {
 	token, err := Deploy(ctx, c.Client, c.Deployer.Key, c.ChainID)
 	if err != nil {
@@ -205,21 +218,36 @@ func (c *Chain) setup(ctx context.Context, usdc *big.Int) error {
 		return fmt.Errorf("devchain: TestUSDC deployed at %s, not %s", token.Hex(), DevTokenAddress.Hex())
 	}
 	c.Token = token
-	if usdc.Sign() <= 0 {
-		return nil
-	}
 	to := make([]common.Address, len(c.Accounts))
 	for i, a := range c.Accounts {
 		to[i] = a.Address
 	}
-	// Hold the miner while the mints go out, so they share one block.
+	// Hold the miner while the escrow deployments and the mints go out, so
+	// that they share one block (the chain stays two blocks and well within
+	// MaxAhead of the wall clock).
 	c.miner.mu.Lock()
-	txs, err := SendMints(ctx, c.Client, c.Deployer.Key, c.ChainID, token, usdc, to...)
+	esc, txs, err := SendEscrowDeploys(ctx, c.Client, c.Deployer.Key, c.ChainID, EscrowOptions{})
+	if err == nil && usdc.Sign() > 0 {
+		var mints []*types.Transaction
+		mints, err = SendMints(ctx, c.Client, c.Deployer.Key, c.ChainID, token, usdc, to...)
+		txs = append(txs, mints...)
+	}
 	c.miner.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return waitAll(ctx, c.Client, txs)
+	if err := waitAll(ctx, c.Client, txs); err != nil {
+		return err
+	}
+	if esc != DevEscrowContracts {
+		return fmt.Errorf("devchain: escrow contracts deployed at %+v, not %+v", esc, DevEscrowContracts)
+	}
+	if err := CheckEscrow(ctx, c.Client, esc); err != nil {
+		return err
+	}
+	c.EscrowContracts = esc
+	c.Escrow, c.ERC3009Collector, c.RefundCollector = esc.Escrow, esc.ERC3009Collector, esc.RefundCollector
+	return nil
 }
 
 // Close stops the miner and the chain. It is safe to call more than once.
