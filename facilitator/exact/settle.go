@@ -63,17 +63,22 @@ func (f *Facilitator) Settle(ctx context.Context, p *facilitator.PaymentPayload,
 			return resp, ctx.Err()
 		}
 	}
-	fl := &flight{done: make(chan struct{})}
+	fl := &flight{done: make(chan struct{}), err: errSettleAborted}
 	f.inflight[key] = fl
 	f.mu.Unlock()
-
+	// Release the waiters however settle ends, a panic included; they then
+	// see errSettleAborted and may retry.
+	defer func() {
+		f.mu.Lock()
+		delete(f.inflight, key)
+		f.mu.Unlock()
+		close(fl.done)
+	}()
 	fl.resp, fl.err = f.settle(ctx, c, prep, key, resp)
-	f.mu.Lock()
-	delete(f.inflight, key)
-	f.mu.Unlock()
-	close(fl.done)
 	return fl.resp, fl.err
 }
+
+var errSettleAborted = errors.New("exact facilitator: a concurrent settlement of this authorization was aborted")
 
 func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
 	if s, ok := f.settled.Get(key); ok {
