@@ -228,8 +228,11 @@ func (c *Chain) setup(ctx context.Context, usdc *big.Int) error {
 	c.miner.mu.Lock()
 	esc, txs, err := SendEscrowDeploys(ctx, c.Client, c.Deployer.Key, c.ChainID, EscrowOptions{})
 	if err == nil && usdc.Sign() > 0 {
+		// The mints take the nonces after the deployments'; the pool's
+		// pending nonce may not show those yet.
 		var mints []*types.Transaction
-		mints, err = SendMints(ctx, c.Client, c.Deployer.Key, c.ChainID, token, usdc, to...)
+		next := txs[len(txs)-1].Nonce() + 1
+		mints, err = sendMintsFrom(ctx, c.Client, c.Deployer.Key, c.ChainID, next, token, usdc, to...)
 		txs = append(txs, mints...)
 	}
 	c.miner.mu.Unlock()

@@ -136,12 +136,18 @@ func DeployWallet1271(ctx context.Context, b Backend, deployer *ecdsa.PrivateKey
 // SendMints sends token.mint(addr, amount) from minter for each address in
 // to, with consecutive nonces, without waiting for them to be mined.
 func SendMints(ctx context.Context, b bind.ContractBackend, minter *ecdsa.PrivateKey, chainID *big.Int, token common.Address, amount *big.Int, to ...common.Address) ([]*types.Transaction, error) {
-	c := contracts.NewTestUSDC()
-	inst := c.Instance(b, token)
 	nonce, err := b.PendingNonceAt(ctx, crypto.PubkeyToAddress(minter.PublicKey))
 	if err != nil {
 		return nil, fmt.Errorf("devchain: mint: reading the minter's nonce: %w", err)
 	}
+	return sendMintsFrom(ctx, b, minter, chainID, nonce, token, amount, to...)
+}
+
+// sendMintsFrom is SendMints with the first nonce given: the pool's pending
+// nonce lags behind transactions sent a moment ago.
+func sendMintsFrom(ctx context.Context, b bind.ContractBackend, minter *ecdsa.PrivateKey, chainID *big.Int, nonce uint64, token common.Address, amount *big.Int, to ...common.Address) ([]*types.Transaction, error) {
+	c := contracts.NewTestUSDC()
+	inst := c.Instance(b, token)
 	txs := make([]*types.Transaction, 0, len(to))
 	for i, addr := range to {
 		opts := Transactor(ctx, minter, chainID)
