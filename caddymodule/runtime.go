@@ -30,6 +30,10 @@ type appRuntime struct {
 	devKeys  []string // pool keys of dev chains this runtime holds
 	clients  []*ethclient.Client
 	journal  string // pool key (path) of the journal this runtime holds
+	// guardKey is the pool key of the shared memory guard this runtime
+	// holds; guardFresh says this runtime created it.
+	guardKey   string
+	guardFresh bool
 }
 
 // network is one configured chain at run time.
@@ -146,6 +150,13 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		// First open in this process: whatever is pending was left by a crash
 		// or a stop that could not drain in time.
 		if _, err := rt.engine.Recover(context.Background()); err != nil {
+			return nil, err
+		}
+	} else if rt.guardFresh {
+		// A reload gave this runtime a new guard while the journal (and the
+		// old runtime's queue) stays: the payments served so far must stay
+		// spent in it.
+		if _, err := rt.engine.Rearm(context.Background()); err != nil {
 			return nil, err
 		}
 	}
@@ -288,6 +299,9 @@ func (rt *appRuntime) Destruct() error {
 	}
 	if rt.journal != "" {
 		_, _ = journals.Delete(rt.journal)
+	}
+	if rt.guardKey != "" {
+		_, _ = memGuards.Delete(rt.guardKey)
 	}
 	for _, k := range rt.devKeys {
 		_, _ = devChains.Delete(k)

@@ -24,7 +24,7 @@ func (rt *appRuntime) newGuard(repl *caddy.Replacer) (paywall.ReplayGuard, error
 		if st != nil && (st.URL != "" || st.Namespace != "") {
 			return nil, fmt.Errorf("x402 store memory takes no URL or namespace")
 		}
-		return paywall.NewMemoryGuard(rt.app.GuardCapacity, 0), nil
+		return rt.sharedMemoryGuard()
 	}
 	if st.Type != "redis" {
 		return nil, fmt.Errorf("x402 store %q: unknown store type (want memory or redis)", st.Type)
@@ -76,4 +76,47 @@ func newRemote(repl *caddy.Replacer, fc *FacilitatorConfig, log *zap.Logger) (fa
 		return nil, fmt.Errorf("x402 facilitator remote: %w", err)
 	}
 	return c, nil
+}
+
+// memGuards holds the in-memory replay guard of this process, shared by the
+// runtimes of successive configs: a reload that changes the x402 app builds
+// a new runtime while the old one is still serving, and a guard of its own
+// would not know the payments served before (they could buy a second
+// response). Keyed by capacity; a new capacity gets a new guard, which the
+// runtime re-arms from the journal.
+var memGuards = caddy.NewUsagePool()
+
+type pooledMemoryGuard struct{ *paywall.MemoryGuard }
+
+// Destruct implements caddy.Destructor: the last runtime using the guard is
+// gone.
+func (p pooledMemoryGuard) Destruct() error { return p.MemoryGuard.Close() }
+
+// sharedGuard is the pooled guard seen only as a ReplayGuard, without
+// Close, so that Engine.Close of one runtime does not stop the guard under
+// the next one.
+type sharedGuard struct{ g *paywall.MemoryGuard }
+
+func (s sharedGuard) Claim(ctx context.Context, key [32]byte, until time.Time) error {
+	return s.g.Claim(ctx, key, until)
+}
+func (s sharedGuard) Release(ctx context.Context, key [32]byte) error { return s.g.Release(ctx, key) }
+func (s sharedGuard) Len() int                                        { return s.g.Len() }
+
+// sharedMemoryGuard takes a reference to the process's memory guard of the
+// configured capacity; Destruct gives it back.
+func (rt *appRuntime) sharedMemoryGuard() (paywall.ReplayGuard, error) {
+	capacity := rt.app.GuardCapacity
+	if capacity <= 0 {
+		capacity = paywall.DefaultGuardCapacity
+	}
+	key := fmt.Sprintf("memory:%d", capacity)
+	val, loaded, err := memGuards.LoadOrNew(key, func() (caddy.Destructor, error) {
+		return pooledMemoryGuard{paywall.NewMemoryGuard(capacity, 0)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rt.guardKey, rt.guardFresh = key, !loaded
+	return sharedGuard{val.(pooledMemoryGuard).MemoryGuard}, nil
 }

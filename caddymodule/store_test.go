@@ -19,9 +19,12 @@ func guardFor(t *testing.T, st *StoreConfig) (paywall.ReplayGuard, error) {
 	t.Helper()
 	rt := &appRuntime{app: &App{Store: st}, log: zap.NewNop()}
 	g, err := rt.newGuard(caddy.NewReplacer())
-	if g != nil {
-		t.Cleanup(func() { g.(interface{ Close() error }).Close() })
-	}
+	t.Cleanup(func() {
+		if c, ok := g.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+		_ = rt.Destruct()
+	})
 	return g, err
 }
 
@@ -82,4 +85,51 @@ func TestStoreRedis(t *testing.T) {
 	if err := down.Claim(ctx, k, time.Now().Add(time.Minute)); err == nil || errors.Is(err, paywall.ErrReplay) {
 		t.Fatalf("claim on unreachable redis: %v", err)
 	}
+}
+
+// The memory guard is shared by the runtimes of successive configs: a
+// payment claimed under the old config is a replay under a new one that
+// changed the x402 app, and destroying the old runtime leaves the guard
+// working for the new one.
+func TestMemoryGuardSurvivesAppReload(t *testing.T) {
+	old := &appRuntime{app: &App{}, log: zap.NewNop()}
+	g1, err := old.newGuard(caddy.NewReplacer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var k [32]byte
+	k[0] = 0x42
+	until := time.Now().Add(time.Minute)
+	if err := g1.Claim(ctx, k, until); err != nil {
+		t.Fatal(err)
+	}
+	next := &appRuntime{app: &App{QueueCapacity: 7}, log: zap.NewNop()}
+	g2, err := next.newGuard(caddy.NewReplacer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.guardFresh {
+		t.Fatal("the new runtime got a new guard instead of the shared one")
+	}
+	if err := g2.Claim(ctx, k, until); !errors.Is(err, paywall.ErrReplay) {
+		t.Fatalf("claim under the new config: %v, want ErrReplay", err)
+	}
+	_ = old.Destruct()
+	var k2 [32]byte
+	k2[0] = 0x43
+	if err := g2.Claim(ctx, k2, until); err != nil {
+		t.Fatalf("guard after the old runtime left: %v", err)
+	}
+	if err := g2.Claim(ctx, k2, until); !errors.Is(err, paywall.ErrReplay) {
+		t.Fatalf("guard after the old runtime left: %v", err)
+	}
+	_ = next.Destruct()
+	// A new capacity is a new guard, flagged so the runtime re-arms it
+	// from the journal.
+	other := &appRuntime{app: &App{GuardCapacity: 1234}, log: zap.NewNop()}
+	if _, err := other.newGuard(caddy.NewReplacer()); err != nil || !other.guardFresh {
+		t.Fatalf("new capacity: fresh=%v err=%v", other.guardFresh, err)
+	}
+	_ = other.Destruct()
 }

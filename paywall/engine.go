@@ -55,19 +55,8 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 	if e.Journal == nil {
 		return 0, nil
 	}
-	now := e.now()
-	spent, err := e.Journal.Spent(now)
-	if err != nil {
-		return 0, fmt.Errorf("journal: listing spent payments: %w", err)
-	}
-	for id, deadline := range spent {
-		var key [32]byte
-		if b, err := hex.DecodeString(id); err == nil && len(b) == 32 {
-			copy(key[:], b)
-			if err := e.Guard.Claim(ctx, key, deadline); err != nil && !errors.Is(err, ErrReplay) {
-				return 0, fmt.Errorf("re-arming the replay guard: %w", err)
-			}
-		}
+	if _, err := e.Rearm(ctx); err != nil {
+		return 0, err
 	}
 	pending, err := e.Journal.Pending()
 	if err != nil {
@@ -94,6 +83,36 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 		e.logger().Info("resumed journaled settlements", zap.Int("count", resumed))
 	}
 	return resumed, nil
+}
+
+// Rearm claims in the replay guard every payment the journal holds as
+// spent or pending, until its deadline, so that none of them buys a second
+// response: on start (Recover calls it), and when a new, empty guard takes
+// over from another one while the journal stays (a config reload that
+// changes the guard). It returns how many payments it claimed.
+func (e *Engine) Rearm(ctx context.Context) (int, error) {
+	if e.Journal == nil {
+		return 0, nil
+	}
+	spent, err := e.Journal.Spent(e.now())
+	if err != nil {
+		return 0, fmt.Errorf("journal: listing spent payments: %w", err)
+	}
+	n := 0
+	for id, deadline := range spent {
+		var key [32]byte
+		if b, err := hex.DecodeString(id); err == nil && len(b) == 32 {
+			copy(key[:], b)
+			err := e.Guard.Claim(ctx, key, deadline)
+			if err != nil && !errors.Is(err, ErrReplay) {
+				return n, fmt.Errorf("re-arming the replay guard: %w", err)
+			}
+			if err == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 func (e *Engine) restore(en *Entry) (Claim, error) {

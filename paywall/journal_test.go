@@ -2,6 +2,7 @@ package paywall
 
 import (
 	"context"
+	"encoding/hex"
 	"math/big"
 	"path/filepath"
 	"testing"
@@ -150,3 +151,42 @@ func (q *SettlementQueue) abandon() {
 	q.idle.Broadcast()
 	q.mu.Unlock()
 }
+
+// Rearm fills a new, empty guard from the journal (spent and pending
+// payments), without touching the queue.
+func TestRearm(t *testing.T) {
+	j, err := OpenBoltJournal(filepath.Join(t.TempDir(), "j.db"), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	now := time.Now()
+	ids := []string{"11", "22", "33"}
+	keys := make([][32]byte, len(ids))
+	for i := range ids {
+		keys[i][0] = byte(i + 1)
+		ids[i] = hexKey(keys[i])
+		if err := j.Put(&Entry{ID: ids[i], Scheme: "exact", State: StateQueued, Due: now, Deadline: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = j.Finish(ids[0], StateSettled, "0xabc", "")
+	_ = j.Finish(ids[1], StateReleased, "", "")
+	g := NewMemoryGuard(0, 0)
+	defer g.Close()
+	e := &Engine{Guard: g, Journal: j}
+	n, err := e.Rearm(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("Rearm = %d, %v; want 2 (settled and pending, not released)", n, err)
+	}
+	for i, want := range []error{ErrReplay, nil, ErrReplay} {
+		if err := g.Claim(context.Background(), keys[i], now.Add(time.Hour)); err != want {
+			t.Errorf("claim %d after Rearm: %v, want %v", i, err, want)
+		}
+	}
+	if n, _ := e.Rearm(context.Background()); n != 0 {
+		t.Fatalf("second Rearm claimed %d", n)
+	}
+}
+
+func hexKey(k [32]byte) string { return hex.EncodeToString(k[:]) }
