@@ -80,8 +80,18 @@ type Proc struct {
 // Start runs name with args; the process is killed when the test ends.
 func Start(t testing.TB, name string, args ...string) *Proc {
 	t.Helper()
+	return StartEnv(t, nil, name, args...)
+}
+
+// StartEnv is Start with extra environment variables (KEY=value) added to
+// the test's environment.
+func StartEnv(t testing.TB, env []string, name string, args ...string) *Proc {
+	t.Helper()
 	p := &Proc{Name: filepath.Base(name), out: &syncBuffer{}, done: make(chan struct{})}
 	p.Cmd = exec.Command(name, args...)
+	if len(env) > 0 {
+		p.Cmd.Env = append(os.Environ(), env...)
+	}
 	p.Cmd.Stdout, p.Cmd.Stderr = p.out, p.out
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := p.Cmd.Start(); err != nil {
