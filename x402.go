@@ -1,0 +1,9 @@
+// Package x402 registers the caddy-x402 Caddy modules when imported, so that
+// `xcaddy build --with github.com/caddy-x402/x402` works. The Caddy glue is
+// in caddymodule, the request engine in paywall, the protocol in facilitator.
+package x402
+
+import (
+	// Register the x402 app, handlers, admin API and commands.
+	_ "github.com/caddy-x402/x402/caddymodule"
+)
