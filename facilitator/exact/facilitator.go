@@ -26,6 +26,10 @@ type Config struct {
 	Backend evm.Backend
 	// Key settles payments (pays gas). Required for Settle; never logged.
 	Key *ecdsa.PrivateKey
+	// Sender, when set, sends settlements instead of a sender made from
+	// Key: one account must have one Sender, so components settling from
+	// the same key (exact and the escrow operator) share it.
+	Sender *evm.Sender
 	// Simulate adds an eth_call of transferWithAuthorization to Verify, with
 	// a diagnosis (nonce used, balance, token name/version) when it fails.
 	// Default: off (the paywall's hot path makes no RPC).
@@ -110,7 +114,10 @@ func New(cfg Config) (*Facilitator, error) {
 		settled:  expirable.NewLRU[authKey, settlement](100_000, nil, 24*time.Hour),
 		inflight: make(map[authKey]*flight),
 	}
-	if cfg.Backend != nil && cfg.Key != nil {
+	switch {
+	case cfg.Sender != nil:
+		f.sender = cfg.Sender
+	case cfg.Backend != nil && cfg.Key != nil:
 		f.sender = evm.NewSender(cfg.Backend, cfg.Key, new(big.Int).SetUint64(cfg.ChainID))
 	}
 	return f, nil
