@@ -235,6 +235,11 @@ func (c *Chain) setup(ctx context.Context, usdc *big.Int) error {
 		mints, err = sendMintsFrom(ctx, c.Client, c.Deployer.Key, c.ChainID, next, token, usdc, to...)
 		txs = append(txs, mints...)
 	}
+	if err == nil {
+		// The pool promotes new transactions asynchronously; a block sealed
+		// before that would leave some for a third block.
+		waitPending(ctx, c.Client, c.Deployer.Address, txs[len(txs)-1].Nonce()+1)
+	}
 	c.miner.mu.Unlock()
 	if err != nil {
 		return err
@@ -251,6 +256,23 @@ func (c *Chain) setup(ctx context.Context, usdc *big.Int) error {
 	c.EscrowContracts = esc
 	c.Escrow, c.ERC3009Collector, c.RefundCollector = esc.Escrow, esc.ERC3009Collector, esc.RefundCollector
 	return nil
+}
+
+// waitPending waits, for up to a second, until the pool counts the
+// transactions of from up to nonce next-1 as pending (executable).
+func waitPending(ctx context.Context, b interface {
+	PendingNonceAt(context.Context, common.Address) (uint64, error)
+}, from common.Address, next uint64) {
+	for i := 0; i < 1000; i++ {
+		if n, err := b.PendingNonceAt(ctx, from); err != nil || n >= next {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // Close stops the miner and the chain. It is safe to call more than once.
