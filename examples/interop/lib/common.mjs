@@ -211,7 +211,7 @@ export async function knownIssue(name, pkgs, fn) {
   try {
     const r = await fn();
     const tag = r.fixed ? 'PASS' : 'KNOWN';
-    console.log(`${tag.padEnd(5)} ${name}  [${pkgs}]  ${Date.now() - started} ms  ${r.note}${r.fixed ? ' (known issue fixed: make this a plain scenario)' : ''}`);
+    console.log(`${tag.padEnd(5)} ${name}  [${pkgs}]  ${Date.now() - started} ms  ${r.note}${r.fixed ? ' (known issue not reproduced; once fixed, make this a plain scenario)' : ''}`);
   } catch (e) {
     console.log(`FAIL  ${name}  [${pkgs}]  ${Date.now() - started} ms  ${e.message.split('\n')[0]}`);
     console.error(e.stack || e);
