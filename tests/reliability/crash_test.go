@@ -70,3 +70,32 @@ func TestKill9WithPendingSettlements(t *testing.T) {
 	}
 	t.Logf("total %s", time.Since(start).Round(time.Millisecond))
 }
+
+// A graceful stop (SIGINT, as `caddy stop` does through the admin API) with
+// settlements waiting out a 30 s delay drains them at once: they are on
+// chain when the process exits, and a restart on the same journal settles
+// nothing again.
+func TestGracefulStopDrains(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	e := newEnv(t)
+	a := e.newInstance(opts{settleDelay: "30s"})
+	payerBefore := e.balance(e.payer.Address)
+	ps := make([]payment, 10)
+	for k := range ps {
+		if ps[k] = e.pay(a.url("/paid/item")); ps[k].status != http.StatusOK {
+			t.Fatalf("payment %d: status %d", k, ps[k].status)
+		}
+	}
+	stop := time.Now()
+	a.stopGracefully(30 * time.Second)
+	t.Logf("stopped (drained) in %s", time.Since(stop).Round(time.Millisecond))
+	e.checkSettled(payerBefore, ps)
+	a.start()
+	time.Sleep(2 * time.Second)
+	e.checkSettled(payerBefore, ps)
+	if s, _ := send(t, a.url("/paid/item"), ps[0].header); s != http.StatusPaymentRequired {
+		t.Fatalf("replay after the restart: %d", s)
+	}
+	t.Logf("total %s", time.Since(start).Round(time.Millisecond))
+}
