@@ -25,20 +25,39 @@ import (
 // mints it to the dev accounts and prints the addresses as JSON, ready for a
 // Caddyfile's `network … { rpc …; asset 0x… { name "USD Coin"; version 2 } }`.
 
-// cliDevchainContract is a contract deployed after TestUSDC by
-// `caddy x402 devchain deploy`. Deploy gets the token's address (escrow
-// contracts are bound to it) and returns the contract's address; Name is its
-// key in the JSON output's "contracts" object.
+// cliDevchainContract is a group of contracts deployed after TestUSDC by
+// `caddy x402 devchain deploy`. Deploy gets the token's address and returns
+// the deployed contracts by name, which become keys of the JSON output's
+// "contracts" object.
 type cliDevchainContract struct {
 	Name   string
-	Deploy func(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, token common.Address) (common.Address, error)
+	Deploy func(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, token common.Address) (map[string]common.Address, error)
 }
 
-// cliDevchainContracts are deployed, in order, after TestUSDC. This is the
-// extension point for the escrow contracts: once package devchain has a
-// reusable deploy function for them, append an entry here (and nothing
-// else changes: the addresses appear under "contracts" in the output).
-var cliDevchainContracts []cliDevchainContract
+// cliDevchainContracts are deployed, in order, after TestUSDC (unless
+// --escrow=false). This is the extension point for further test contracts:
+// append an entry, and its addresses appear under "contracts".
+var cliDevchainContracts = []cliDevchainContract{
+	{Name: "escrow", Deploy: cliDeployEscrow},
+}
+
+// cliDeployEscrow deploys the escrow contracts (AuthCaptureEscrow with its
+// TokenStore implementation, the ERC-3009 and refund collectors, and a
+// Multicall3Lite for the ERC-3009 collector). From dev account 0 on a fresh
+// node, right after TestUSDC, they land at devchain.DevEscrowContracts.
+func cliDeployEscrow(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, _ common.Address) (map[string]common.Address, error) {
+	c, err := devchain.DeployEscrow(ctx, b, key, chainID, devchain.EscrowOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]common.Address{
+		"AuthCaptureEscrow":        c.Escrow,
+		"TokenStoreImplementation": c.TokenStoreImplementation,
+		"ERC3009PaymentCollector":  c.ERC3009Collector,
+		"OperatorRefundCollector":  c.RefundCollector,
+		"Multicall3Lite":           c.Multicall3,
+	}, nil
+}
 
 // cliDevchainDeployOptions are the flags of `caddy x402 devchain deploy`.
 type cliDevchainDeployOptions struct {
@@ -47,6 +66,7 @@ type cliDevchainDeployOptions struct {
 	keyFile    string
 	mintTo     []string
 	amount     string
+	escrow     bool
 	timeout    time.Duration
 }
 
@@ -97,17 +117,22 @@ func cliDevchainCommand(exit cliExitFunc) *cobra.Command {
 func cliDevchainDeployCommand(exit cliExitFunc) *cobra.Command {
 	o := &cliDevchainDeployOptions{}
 	cmd := &cobra.Command{
-		Use:   "deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000] [--timeout 60s]",
-		Short: "Deploys TestUSDC (and the other test contracts), mints it and prints the addresses as JSON",
+		Use:   "deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000] [--escrow=false] [--timeout 60s]",
+		Short: "Deploys TestUSDC and the escrow contracts, mints test USDC and prints the addresses as JSON",
 		Long: `Deploys the project's TestUSDC (EIP-712 domain "USD Coin", version "2",
-6 decimals; the deployer becomes its minter) on the node at --rpc, mints
+6 decimals; the deployer becomes its minter) on the node at --rpc, then the
+escrow contracts (AuthCaptureEscrow, its TokenStore implementation, the
+ERC-3009 and refund collectors and a Multicall3Lite; --escrow=false skips
+them), mints
 --amount (default 1000000 tokens; "N units" for raw units; 0 for none) to each
 --mint-to address (default: the 10 dev accounts of the public test
 mnemonic, which anvil and hardhat fund with ETH), and prints
 {"chainId","network","deployer","token","contracts","minted"} as JSON.
 The deployer pays gas: --dev-account N (public test mnemonic, default 0)
 or --key-file F (hex private key). Keys are never printed. On a fresh
-anvil, dev account 0's token lands at 0x5FbDB2315678afecb367f032d93F642f64180aa3.`,
+anvil, dev account 0's contracts land where the embedded dev chain has
+them: TestUSDC at 0x5FbDB2315678afecb367f032d93F642f64180aa3,
+AuthCaptureEscrow at 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512.`,
 		Args:                  cobra.ArbitraryArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -123,6 +148,7 @@ anvil, dev account 0's token lands at 0x5FbDB2315678afecb367f032d93F642f64180aa3
 	f.StringVar(&o.keyFile, "key-file", "", "deploy with the hex private key in `FILE` (0x optional)")
 	f.StringSliceVar(&o.mintTo, "mint-to", nil, "comma-separated `ADDRESSES` to mint to (default: the 10 dev accounts)")
 	f.StringVar(&o.amount, "amount", "1000000", "`AMOUNT` minted to each address, in tokens (6 decimals) or \"N units\"")
+	f.BoolVar(&o.escrow, "escrow", true, "also deploy the escrow contracts (--escrow=false: TestUSDC only)")
 	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "overall `TIMEOUT` of the deployment")
 	return cmd
 }
@@ -196,11 +222,16 @@ func cliRunDevchainDeploy(cmd *cobra.Command, o *cliDevchainDeployOptions) int {
 		return cliFailf(cmd, "TestUSDC at %s: %v", token.Hex(), cliRedact(err, o.rpc))
 	}
 	for _, c := range cliDevchainContracts {
-		addr, err := c.Deploy(ctx, ec, key, chainID, token)
-		if err != nil {
-			return cliFailf(cmd, "deploying %s: %v", c.Name, cliRedact(err, o.rpc))
+		if c.Name == "escrow" && !o.escrow {
+			continue
 		}
-		out.Contracts[c.Name] = addr.Hex()
+		addrs, err := c.Deploy(ctx, ec, key, chainID, token)
+		if err != nil {
+			return cliFailf(cmd, "deploying the %s contracts: %v", c.Name, cliRedact(err, o.rpc))
+		}
+		for name, addr := range addrs {
+			out.Contracts[name] = addr.Hex()
+		}
 	}
 	if amount.Sign() > 0 && len(recipients) > 0 {
 		if err := devchain.Mint(ctx, ec, key, chainID, token, amount, recipients...); err != nil {

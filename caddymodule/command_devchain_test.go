@@ -74,8 +74,21 @@ func TestDevchainDeployDefaults(t *testing.T) {
 	if out.Token.Name != "USD Coin" || out.Token.Version != "2" || out.Token.Decimals != 6 || out.Token.Symbol != "USDC" {
 		t.Errorf("token metadata %+v", out.Token)
 	}
-	if out.Contracts["TestUSDC"] != out.Token.Address || len(out.Contracts) != 1+len(cliDevchainContracts) {
-		t.Errorf("contracts %v", out.Contracts)
+	if out.Contracts["TestUSDC"] != out.Token.Address || len(out.Contracts) != 6 {
+		t.Errorf("contracts %v, want TestUSDC and the 5 escrow contracts", out.Contracts)
+	}
+	ec, err := ethclient.Dial(c.RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	esc := devchain.EscrowContracts{
+		Escrow: common.HexToAddress(out.Contracts["AuthCaptureEscrow"]), TokenStoreImplementation: common.HexToAddress(out.Contracts["TokenStoreImplementation"]),
+		ERC3009Collector: common.HexToAddress(out.Contracts["ERC3009PaymentCollector"]), RefundCollector: common.HexToAddress(out.Contracts["OperatorRefundCollector"]),
+		Multicall3: common.HexToAddress(out.Contracts["Multicall3Lite"]),
+	}
+	if err := devchain.CheckEscrow(context.Background(), ec, esc); err != nil {
+		t.Errorf("escrow deployment: %v", err)
 	}
 	if out.Minted.Amount != "1000000000000" || len(out.Minted.To) != 10 {
 		t.Fatalf("minted %+v, want 1000000000000 units to 10 dev accounts", out.Minted)
@@ -125,11 +138,14 @@ func TestDevchainDeployKeyFileMintToAmount(t *testing.T) {
 	if out := cliDecodeDeploy(t, stdout); out.Minted.Amount != "7" || out.Deployer != c.Accounts[3].Address.Hex() {
 		t.Errorf("units: %+v", out)
 	}
-	stdout, stderr, code = cliRunX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--amount", "0")
+	stdout, stderr, code = cliRunX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--amount", "0", "--escrow=false")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	out = cliDecodeDeploy(t, stdout)
+	if len(out.Contracts) != 1 {
+		t.Errorf("--escrow=false deployed %v", out.Contracts)
+	}
 	if got := cliTokenBalance(t, c.RPCURL, common.HexToAddress(out.Token.Address), c.Accounts[0].Address); got.Sign() != 0 {
 		t.Errorf("--amount 0 minted %s units", got)
 	}
