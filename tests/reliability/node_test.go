@@ -66,3 +66,44 @@ func TestNodeDownWhileSettling(t *testing.T) {
 	}
 	t.Logf("total %s", time.Since(start).Round(time.Millisecond))
 }
+
+// The node hangs for 20 s (SIGSTOP: connections are accepted but nothing
+// answers) while settlements are due: the attempts in flight wait, paid
+// requests keep being served, and after SIGCONT every payment settles once.
+func TestNodeHungWhileSettling(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	e := newEnv(t)
+	a := e.newInstance(opts{settleDelay: "1s"})
+	payerBefore := e.balance(e.payer.Address)
+	var ps []payment
+	for k := 0; k < 20; k++ {
+		p := e.pay(a.url("/paid/item"))
+		if p.status != http.StatusOK {
+			t.Fatalf("payment %d: status %d", k, p.status)
+		}
+		ps = append(ps, p)
+	}
+	if err := e.anvil.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	hung := time.Now()
+	t.Cleanup(func() { _ = e.anvil.Signal(syscall.SIGCONT) })
+	for k := 0; k < 5; k++ {
+		p := e.pay(a.url("/paid/more"))
+		if p.status != http.StatusOK {
+			t.Fatalf("payment while the node hangs: status %d", p.status)
+		}
+		ps = append(ps, p)
+	}
+	time.Sleep(20*time.Second - time.Since(hung))
+	if err := e.anvil.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	e.waitBalance(bigInt(int64(len(ps))*price), 90*time.Second)
+	t.Logf("all %d settled %s after the node resumed", len(ps), time.Since(back).Round(time.Millisecond))
+	time.Sleep(2 * time.Second)
+	e.checkSettled(payerBefore, ps)
+	t.Logf("total %s", time.Since(start).Round(time.Millisecond))
+}
