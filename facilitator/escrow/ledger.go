@@ -1,0 +1,131 @@
+package escrow
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketSessions = []byte("sessions") // session id (32 bytes) → SessionRecord JSON
+	bucketDebits   = []byte("debits")   // session id ‖ requestId → committed amount (decimal)
+)
+
+// Ledger is the durable record of sessions and of every committed debit
+// (bbolt, group-committed). What is committed here has been served and will
+// be captured, across restarts; reservations live in memory only, since a
+// crash before commit means the client never got its answer.
+type Ledger struct {
+	db *bolt.DB
+}
+
+// SessionRecord is a session as stored.
+type SessionRecord struct {
+	ID          string      `json:"id"`
+	Network     string      `json:"network"`
+	Escrow      string      `json:"escrow"`
+	Collector   string      `json:"collector"`
+	PaymentInfo PaymentInfo `json:"paymentInfo"`
+	Signature   string      `json:"signature"`
+	TokenHash   string      `json:"tokenHash"`
+	Status      Status      `json:"status"`
+	AuthorizeTx string      `json:"authorizeTx,omitempty"`
+	// CaptureTarget is the cumulative captured amount a capture in flight
+	// aims at (decimal); set before broadcasting, cleared after.
+	CaptureTarget string `json:"captureTarget,omitempty"`
+	Captured      string `json:"captured,omitempty"`
+	VoidTx        string `json:"voidTx,omitempty"`
+	Created       int64  `json:"created"`
+}
+
+// OpenLedger opens (or creates) the ledger file at path.
+func OpenLedger(path string) (*Ledger, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("escrow ledger: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("escrow ledger: opening %s: %w", path, err)
+	}
+	db.MaxBatchDelay = 2 * time.Millisecond
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSessions, bucketDebits} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("escrow ledger: %w", err)
+	}
+	return &Ledger{db: db}, nil
+}
+
+// Close closes the ledger file.
+func (l *Ledger) Close() error { return l.db.Close() }
+
+// PutSession stores a session record durably.
+func (l *Ledger) PutSession(id [32]byte, rec *SessionRecord) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("escrow ledger: %w", err)
+	}
+	return l.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketSessions).Put(id[:], b) })
+}
+
+// AddDebit records a committed debit durably. Committing a requestId twice
+// is refused: it would charge one answer twice.
+func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error {
+	key := append(append(make([]byte, 0, 32+len(requestID)), id[:]...), requestID...)
+	return l.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDebits)
+		if b.Get(key) != nil {
+			return fmt.Errorf("escrow ledger: request %q already committed", requestID)
+		}
+		return b.Put(key, []byte(amount.String()))
+	})
+}
+
+// Load reads every session and its committed debits.
+func (l *Ledger) Load() ([]*SessionRecord, map[[32]byte]map[string]*big.Int, error) {
+	var recs []*SessionRecord
+	debits := map[[32]byte]map[string]*big.Int{}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketSessions).ForEach(func(_, v []byte) error {
+			var r SessionRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			recs = append(recs, &r)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketDebits).ForEach(func(k, v []byte) error {
+			if len(k) <= 32 {
+				return nil
+			}
+			var id [32]byte
+			copy(id[:], k[:32])
+			amt, ok := new(big.Int).SetString(string(v), 10)
+			if !ok {
+				return fmt.Errorf("bad debit amount %q", v)
+			}
+			if debits[id] == nil {
+				debits[id] = map[string]*big.Int{}
+			}
+			debits[id][string(k[32:])] = amt
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("escrow ledger: loading: %w", err)
+	}
+	return recs, debits, nil
+}

@@ -1,0 +1,286 @@
+package escrow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"go.uber.org/zap"
+)
+
+// submitMargin is the least time an authorization must have left (by chain
+// time) for authorize to be sent: it has to be mined before validBefore.
+const submitMargin = 30 * time.Second
+
+// Opened is the result of a session creation.
+type Opened struct {
+	Session *Session
+	// Token is the new session token, returned to the client once; empty
+	// when the creation payload was for a session that already exists.
+	Token string
+	// Tx is the authorize transaction.
+	Tx common.Hash
+	// Reservation holds the price of the creating request itself.
+	Reservation *Reservation
+}
+
+// Open verifies a session creation against the server's own requirements
+// (req; price is its per-request amount) and opens the session: the
+// payment is rebuilt from configuration plus the payer's choices, every
+// term the signature commits to is checked in-process (collector, window,
+// expiries, session length, deposit bounds, the payer-agnostic nonce, the
+// signer), then the chain (nonce unused, balance ≥ deposit, not collected),
+// then authorize is sent and mined before anything is served. The price of
+// this first request is reserved under requestId.
+//
+// An *facilitator.Error refuses the payment (402); a plain error is an
+// infrastructure failure (503, retry).
+func (o *Operator) Open(ctx context.Context, c *CreationPayload, req *facilitator.PaymentRequirements, price *big.Int) (*Opened, *facilitator.Error, error) {
+	pi, auth, sig, xe := o.rebuild(c, req)
+	if xe != nil {
+		return nil, xe, nil
+	}
+	id := GetHash(o.cfg.ChainID, o.cfg.Escrow, &pi)
+	lock := o.openLock(id)
+	lock.Lock()
+	defer lock.Unlock()
+	if s, ok := o.Session(id); ok && s.status != StatusOpening && s.status != StatusFailed {
+		// A repeated creation: serve from the existing session (a fresh
+		// requestId is still required), without a new token.
+		resv, xe := o.reserveIn(s, c.RequestID, price, req)
+		if xe != nil {
+			return nil, xe, nil
+		}
+		return &Opened{Session: s, Tx: common.HexToHash(s.rec.AuthorizeTx), Reservation: resv}, nil, nil
+	}
+	if xe, err := o.checkCreation(ctx, &pi, auth, sig, price); err != nil || xe != nil {
+		return nil, xe, err
+	}
+	return o.authorize(ctx, id, &pi, sig, c.RequestID, price, req)
+}
+
+// rebuild makes the PaymentInfo from configuration and the payload, and
+// checks every term that needs no chain.
+func (o *Operator) rebuild(c *CreationPayload, req *facilitator.PaymentRequirements) (PaymentInfo, evm.Authorization, []byte, *facilitator.Error) {
+	var pi PaymentInfo
+	bad := func(code, format string, args ...any) (PaymentInfo, evm.Authorization, []byte, *facilitator.Error) {
+		return pi, evm.Authorization{}, nil, facilitator.Errorf(code, format, args...)
+	}
+	a, err := c.Authorization.Parse()
+	if err != nil {
+		return bad(facilitator.CodeEscrowPayload, "%v", err)
+	}
+	salt, err := parseSalt(c.SessionParams.Salt)
+	if err != nil {
+		return bad(facilitator.CodeEscrowPayload, "sessionParams.salt %v", err)
+	}
+	authExp, err1 := strconv.ParseUint(string(c.SessionParams.AuthorizationExpiry), 10, 64)
+	refundExp, err2 := strconv.ParseUint(string(c.SessionParams.RefundExpiry), 10, 64)
+	if err1 != nil || err2 != nil || authExp > MaxUint48 || refundExp > MaxUint48 {
+		return bad(facilitator.CodeEscrowPayload, "sessionParams.authorizationExpiry and refundExpiry must be Unix seconds (uint48)")
+	}
+	if !a.ValidBefore.IsUint64() || a.ValidBefore.Uint64() > MaxUint48 {
+		return bad(facilitator.CodeEscrowWindow, "authorization.validBefore does not fit uint48")
+	}
+	sig, err := evm.DecodeHexBytes(c.Signature, evm.MaxSignatureBytes)
+	if err != nil {
+		return bad(facilitator.CodeEscrowSignature, "signature: %v", err)
+	}
+	receiver, err1 := evm.ParseAddress(req.PayTo)
+	token, err2 := evm.ParseAddress(req.Asset)
+	if err1 != nil || err2 != nil {
+		return bad(facilitator.CodeInvalidPaymentRequirements, "route payTo or asset is not an address")
+	}
+	pi = PaymentInfo{Operator: o.Address(), Payer: a.From, Receiver: receiver, Token: token,
+		MaxAmount: a.Value.ToBig(), PreApprovalExpiry: a.ValidBefore.Uint64(), AuthorizationExpiry: authExp,
+		RefundExpiry: refundExp, Salt: salt}
+	switch {
+	case a.To != o.cfg.Collector:
+		return bad(facilitator.CodeEscrowCollector, "authorization pays %s; deposits go to the collector %s", a.To.Hex(), o.cfg.Collector.Hex())
+	case !a.ValidAfter.IsZero():
+		return bad(facilitator.CodeEscrowWindow, "authorization.validAfter must be 0 (the collector signs for 0)")
+	case !(pi.PreApprovalExpiry <= pi.AuthorizationExpiry && pi.AuthorizationExpiry <= pi.RefundExpiry):
+		return bad(facilitator.CodeEscrowExpiries, "need validBefore (%d) ≤ authorizationExpiry (%d) ≤ refundExpiry (%d)", pi.PreApprovalExpiry, authExp, refundExp)
+	case time.Duration(refundExp-authExp)*time.Second > o.cfg.MaxRefundWindow:
+		return bad(facilitator.CodeEscrowRefundWindow, "refundExpiry is %ds after authorizationExpiry; at most %s", refundExp-authExp, o.cfg.MaxRefundWindow)
+	case pi.MaxAmount.Cmp(o.cfg.MinDeposit) < 0 || pi.MaxAmount.Cmp(o.cfg.MaxDeposit) > 0:
+		return bad(facilitator.CodeEscrowDeposit, "deposit %s is outside [%s, %s]", pi.MaxAmount, o.cfg.MinDeposit, o.cfg.MaxDeposit)
+	}
+	if err := pi.Validate(); err != nil {
+		return bad(facilitator.CodeEscrowDeposit, "%v", err)
+	}
+	want := PayerAgnosticNonce(o.cfg.ChainID, o.cfg.Escrow, &pi)
+	if a.Nonce != want {
+		return bad(facilitator.CodeEscrowNonce, "authorization.nonce is not the payment's hash for this operator, escrow, receiver and token (want 0x%x)", want)
+	}
+	return pi, a, sig, nil
+}
+
+// checkCreation verifies the signer and the chain-side preconditions.
+func (o *Operator) checkCreation(ctx context.Context, pi *PaymentInfo, a evm.Authorization, sig []byte, price *big.Int) (*facilitator.Error, error) {
+	if pi.MaxAmount.Cmp(price) < 0 {
+		return facilitator.Errorf(facilitator.CodeEscrowDeposit, "deposit %s does not cover one request (%s)", pi.MaxAmount, price), nil
+	}
+	b := o.cfg.Sender.Backend()
+	nameVersion, err := o.domainOf(ctx, pi.Token)
+	if err != nil {
+		return nil, err
+	}
+	digest := a.Digest(evm.ReceiveWithAuthorizationTypeHash, nameVersion.Separator())
+	_, _, inner, _, err := evm.Unwrap6492(sig)
+	if err != nil {
+		return facilitator.Errorf(facilitator.CodeEscrowSignature, "signature: %v", err), nil
+	}
+	if signer, err := evm.RecoverSigner(digest, inner); err != nil || signer != a.From {
+		ok, err := evm.IsValidSignature1271(ctx, b, a.From, digest, inner)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return facilitator.Errorf(facilitator.CodeEscrowSignature, "signature is not %s's ReceiveWithAuthorization for this deposit", a.From.Hex()), nil
+		}
+	}
+	now, err := evm.ChainNow(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	length := time.Unix(int64(pi.AuthorizationExpiry), 0).Sub(now)
+	switch {
+	case length < o.cfg.MinSession || length > o.cfg.MaxSession:
+		return facilitator.Errorf(facilitator.CodeEscrowSessionLength, "session would last %s; allowed %s to %s", length.Round(time.Second), o.cfg.MinSession, o.cfg.MaxSession), nil
+	case time.Unix(int64(pi.PreApprovalExpiry), 0).Sub(now) < submitMargin:
+		return facilitator.Errorf(facilitator.CodeEscrowWindow, "authorization.validBefore leaves less than %s to authorize", submitMargin), nil
+	}
+	used, err := evm.AuthorizationState(ctx, b, pi.Token, a.From, a.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	if used {
+		return facilitator.Errorf(facilitator.CodeEscrowNonceUsed, "this deposit authorization was already used or cancelled"), nil
+	}
+	bal, err := evm.BalanceOf(ctx, b, pi.Token, a.From)
+	if err != nil {
+		return nil, err
+	}
+	if bal.ToBig().Cmp(pi.MaxAmount) < 0 {
+		return facilitator.Errorf(facilitator.CodeEscrowInsufficientFunds, "payer holds %s, the deposit is %s", bal.Dec(), pi.MaxAmount), nil
+	}
+	return nil, nil
+}
+
+// authorize persists the session as opening, sends authorize, waits for it
+// and activates the session.
+func (o *Operator) authorize(ctx context.Context, id [32]byte, pi *PaymentInfo, sig []byte, requestID string, price *big.Int, req *facilitator.PaymentRequirements) (*Opened, *facilitator.Error, error) {
+	st, err := o.contract.PaymentState(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.HasCollectedPayment {
+		return nil, facilitator.Errorf(facilitator.CodeEscrowAlreadyCollected, "payment %x is already authorized on the escrow", id), nil
+	}
+	token, tokenHash, err := newToken()
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := &SessionRecord{ID: fmt.Sprintf("0x%x", id), Network: o.cfg.Network, Escrow: o.cfg.Escrow.Hex(), Collector: o.cfg.Collector.Hex(),
+		PaymentInfo: *pi, Signature: fmt.Sprintf("0x%x", sig), TokenHash: fmt.Sprintf("%x", tokenHash), Status: StatusOpening, Created: time.Now().Unix()}
+	if err := o.ledger.PutSession(id, rec); err != nil {
+		return nil, nil, err
+	}
+	data, err := PackAuthorize(pi, pi.MaxAmount, o.cfg.Collector, sig)
+	if err != nil {
+		return nil, facilitator.Errorf(facilitator.CodeEscrowDeposit, "%v", err), nil
+	}
+	tx, err := o.cfg.Sender.Send(ctx, o.cfg.Escrow, data)
+	if err != nil {
+		var re *evm.RevertError
+		if errors.As(err, &re) {
+			rec.Status = StatusFailed
+			_ = o.ledger.PutSession(id, rec)
+			return nil, facilitator.Errorf(facilitator.CodeEscrowAuthorizeFailed, "authorize would revert: %s", Reason(DecodeError(re))), nil
+		}
+		return nil, nil, fmt.Errorf("escrow: sending authorize: %w", err)
+	}
+	rec.AuthorizeTx = tx.Hash().Hex()
+	wctx, cancel := context.WithTimeout(ctx, o.cfg.ReceiptTimeout)
+	defer cancel()
+	rcpt, err := evm.WaitReceipt(wctx, o.cfg.Sender.Backend(), tx.Hash(), 0)
+	if err != nil {
+		_ = o.ledger.PutSession(id, rec) // opening, with its tx: reconciled later
+		return nil, nil, fmt.Errorf("escrow: authorize %s not mined yet: %w", tx.Hash().Hex(), err)
+	}
+	if rcpt.Status != types.ReceiptStatusSuccessful {
+		rec.Status = StatusFailed
+		_ = o.ledger.PutSession(id, rec)
+		return nil, facilitator.Errorf(facilitator.CodeEscrowAuthorizeFailed, "authorize transaction %s reverted", tx.Hash().Hex()), nil
+	}
+	rec.Status = StatusActive
+	if err := o.ledger.PutSession(id, rec); err != nil {
+		return nil, nil, err
+	}
+	s := newSession(id, rec)
+	o.mu.Lock()
+	o.sessions[id] = s
+	o.mu.Unlock()
+	o.log.Info("escrow session opened", zap.String("session", s.IDHex()), zap.String("payer", pi.Payer.Hex()),
+		zap.String("deposit", pi.MaxAmount.String()), zap.String("tx", tx.Hash().Hex()))
+	resv, xe := o.reserveIn(s, requestID, price, req)
+	if xe != nil {
+		return nil, xe, nil
+	}
+	return &Opened{Session: s, Token: token, Tx: tx.Hash(), Reservation: resv}, nil, nil
+}
+
+// domainOf returns the EIP-712 domain of token as configured by the route's
+// requirements; the operator reads name/version from the chain once.
+func (o *Operator) domainOf(ctx context.Context, token common.Address) (evm.Domain, error) {
+	b := o.cfg.Sender.Backend()
+	name, err := evm.TokenName(ctx, b, token)
+	if err != nil {
+		return evm.Domain{}, err
+	}
+	version, err := evm.TokenVersion(ctx, b, token)
+	if err != nil {
+		return evm.Domain{}, err
+	}
+	return evm.Domain{Name: name, Version: version, ChainID: o.cfg.ChainID, VerifyingContract: token}, nil
+}
+
+func (o *Operator) openLock(id [32]byte) *sync.Mutex {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m, ok := o.opening[id]
+	if !ok {
+		m = &sync.Mutex{}
+		o.opening[id] = m
+	}
+	return m
+}
+
+// parseSalt reads a uint256 salt as 0x-hex or decimal.
+func parseSalt(s string) (*big.Int, error) {
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		if len(s) < 3 || len(s) > 66 {
+			return nil, fmt.Errorf("must be a 0x-hex uint256")
+		}
+		v, ok := new(big.Int).SetString(s[2:], 16)
+		if !ok {
+			return nil, fmt.Errorf("must be a 0x-hex uint256")
+		}
+		return v, nil
+	}
+	u, err := evm.ParseUint256(s)
+	if err != nil {
+		return nil, err
+	}
+	return u.ToBig(), nil
+}

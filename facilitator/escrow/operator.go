@@ -1,0 +1,252 @@
+package escrow
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/ethereum/go-ethereum/common"
+	"go.uber.org/zap"
+)
+
+// Config configures the embedded escrow operator of one chain. Durations
+// and amounts left zero take the defaults noted.
+type Config struct {
+	// ChainID and Network (CAIP-2) of the chain.
+	ChainID uint64
+	Network string
+	// Sender sends authorize, capture and void from the operator key. It
+	// should be the same Sender as the exact facilitator's when both use one
+	// key. Required.
+	Sender *evm.Sender
+	// Escrow and Collector are the AuthCaptureEscrow v1.0 and its ERC-3009
+	// payment collector. Required.
+	Escrow, Collector common.Address
+	// Ledger stores sessions and committed debits. Required.
+	Ledger *Ledger
+	// MinDeposit and MaxDeposit bound a session's deposit, in token units.
+	// Defaults: 100000 (0.10 of a 6-decimal token) and 100000000 (100).
+	MinDeposit, MaxDeposit *big.Int
+	// MinSession and MaxSession bound authorizationExpiry − chain time at
+	// creation. Defaults: 10 min and 7 days. A short session could be
+	// reclaimed by the payer before it is captured.
+	MinSession, MaxSession time.Duration
+	// MaxRefundWindow bounds refundExpiry − authorizationExpiry. Default: 30 days.
+	MaxRefundWindow time.Duration
+	// ServeMargin: no new use within this of authorizationExpiry. Default: 5 min.
+	ServeMargin time.Duration
+	// CaptureMargin: the final capture runs this long before
+	// authorizationExpiry (it must land before it). Default: 2 min; must be
+	// below ServeMargin.
+	CaptureMargin time.Duration
+	// CaptureThreshold captures once this much is committed and not yet
+	// captured. Default: 1000000 (1 unit of a 6-decimal token).
+	CaptureThreshold *big.Int
+	// NearExpiry captures whatever is pending once a session is this close
+	// to expiry. Default: 15 min.
+	NearExpiry time.Duration
+	// CaptureInterval is how often sessions are checked. Default: 10 s.
+	CaptureInterval time.Duration
+	// ReceiptTimeout bounds the wait for authorize/capture/void receipts.
+	// Default: 60 s.
+	ReceiptTimeout time.Duration
+	// Now is the clock for serving decisions. Default: time.Now.
+	Now func() time.Time
+	// Logger; default none. Session tokens are never logged.
+	Logger *zap.Logger
+}
+
+// Operator is the embedded facilitator acting as the escrow operator: it
+// opens sessions (verifying the payer's one signature, then authorize mined
+// before anything is served), meters use against the deposit in its ledger,
+// captures what was used, and voids the rest on close.
+type Operator struct {
+	cfg      Config
+	contract *Contract
+	ledger   *Ledger
+	log      *zap.Logger
+
+	mu       sync.RWMutex
+	sessions map[[32]byte]*Session
+	opening  map[[32]byte]*sync.Mutex
+
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewOperator loads the ledger's sessions and starts the capture worker.
+func NewOperator(cfg Config) (*Operator, error) {
+	if cfg.Sender == nil || cfg.Ledger == nil || cfg.Escrow == (common.Address{}) || cfg.Collector == (common.Address{}) || cfg.ChainID == 0 {
+		return nil, errors.New("escrow operator: chain id, sender, escrow, collector and ledger are required")
+	}
+	setDefaults(&cfg)
+	o := &Operator{cfg: cfg, contract: NewContract(cfg.Sender.Backend(), cfg.Escrow), ledger: cfg.Ledger, log: cfg.Logger,
+		sessions: map[[32]byte]*Session{}, opening: map[[32]byte]*sync.Mutex{},
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	recs, debits, err := cfg.Ledger.Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		id, err := parseID(rec.ID)
+		if err != nil || rec.Escrow != cfg.Escrow.Hex() {
+			continue // another chain's or escrow's session
+		}
+		s := newSession(id, rec)
+		for req, amt := range debits[id] {
+			s.requests[req] = true
+			s.committed.Add(s.committed, amt)
+		}
+		o.sessions[id] = s
+	}
+	go o.captureLoop()
+	return o, nil
+}
+
+func setDefaults(c *Config) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.MinSession, 10*time.Minute)
+	def(&c.MaxSession, 7*24*time.Hour)
+	def(&c.MaxRefundWindow, 30*24*time.Hour)
+	def(&c.ServeMargin, 5*time.Minute)
+	def(&c.CaptureMargin, 2*time.Minute)
+	def(&c.NearExpiry, 15*time.Minute)
+	def(&c.CaptureInterval, 10*time.Second)
+	def(&c.ReceiptTimeout, 60*time.Second)
+	if c.CaptureMargin >= c.ServeMargin {
+		c.CaptureMargin = c.ServeMargin / 2
+	}
+	if c.MinDeposit == nil {
+		c.MinDeposit = big.NewInt(100_000)
+	}
+	if c.MaxDeposit == nil {
+		c.MaxDeposit = big.NewInt(100_000_000)
+	}
+	if c.CaptureThreshold == nil {
+		c.CaptureThreshold = big.NewInt(1_000_000)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Network == "" {
+		c.Network = fmt.Sprintf("eip155:%d", c.ChainID)
+	}
+}
+
+// Address is the operator's address (PaymentInfo.operator).
+func (o *Operator) Address() common.Address { return o.cfg.Sender.Address() }
+
+// Extra is the requirements' extra for escrow on a token with the given
+// EIP-712 domain, as @agentokratia/x402-escrow reads it.
+func (o *Operator) Extra(name, version string) json.RawMessage {
+	b, _ := json.Marshal(Extra{Name: name, Version: version, EscrowContract: o.cfg.Escrow.Hex(),
+		Facilitator: o.Address().Hex(), TokenCollector: o.cfg.Collector.Hex(),
+		MinDeposit: evm.NumString(o.cfg.MinDeposit.String()), MaxDeposit: evm.NumString(o.cfg.MaxDeposit.String())})
+	return b
+}
+
+// Stop ends the capture worker (sessions stay in the ledger).
+func (o *Operator) Stop() {
+	select {
+	case <-o.stop:
+	default:
+		close(o.stop)
+	}
+	<-o.done
+}
+
+// Sessions lists the sessions, newest expiry first.
+func (o *Operator) Sessions() []SessionInfo {
+	o.mu.RLock()
+	out := make([]SessionInfo, 0, len(o.sessions))
+	for _, s := range o.sessions {
+		out = append(out, s.Info())
+	}
+	o.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ExpiresAt.After(out[j].ExpiresAt) })
+	return out
+}
+
+// Session returns a session by id.
+func (o *Operator) Session(id [32]byte) (*Session, bool) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	s, ok := o.sessions[id]
+	return s, ok
+}
+
+// Reserve authenticates a usage request against its session, checks that
+// the session is for these requirements (network, token, receiver) and
+// reserves amount for requestID. No signature, no chain access.
+func (o *Operator) Reserve(ref *SessionRef, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error) {
+	id, err := parseID(ref.ID)
+	if err != nil {
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "session.id is not a 32-byte 0x-hex id")
+	}
+	s, ok := o.Session(id)
+	if !ok {
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "no session %s here", ref.ID)
+	}
+	if !s.tokenMatches(ref.Token) {
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionToken, "session token does not match")
+	}
+	return o.reserveIn(s, requestID, amount, req)
+}
+
+func (o *Operator) reserveIn(s *Session, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error) {
+	if !facilitator.SameNetwork(req.Network, o.cfg.Network) || !sameAddr(s.pi.Token, req.Asset) || !sameAddr(s.pi.Receiver, req.PayTo) || s.pi.Operator != o.Address() {
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionBinding, "session %s pays %s in %s on %s; this route is %s in %s on %s",
+			s.IDHex(), s.pi.Receiver.Hex(), s.pi.Token.Hex(), o.cfg.Network, req.PayTo, req.Asset, req.Network)
+	}
+	if xe := s.reserve(requestID, amount, o.cfg.Now(), o.cfg.ServeMargin); xe != nil {
+		return nil, xe
+	}
+	return &Reservation{Session: s, RequestID: requestID, Amount: new(big.Int).Set(amount), op: o}, nil
+}
+
+// kick asks the capture worker to look at the sessions now.
+func (o *Operator) kick(*Session) {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+var errDone = errors.New("escrow: reservation already committed or released")
+
+func parseID(s string) ([32]byte, error) {
+	var id [32]byte
+	b, err := evm.ParseBytes32(s)
+	if err != nil {
+		return id, err
+	}
+	return b, nil
+}
+
+func parseAddr(s string) (common.Address, error) { return evm.ParseAddress(s) }
+
+// newToken returns a fresh session token: "sess_" and 32 random bytes in hex.
+func newToken() (string, [32]byte, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", [32]byte{}, fmt.Errorf("escrow: session token: %w", err)
+	}
+	tok := "sess_" + hex.EncodeToString(b[:])
+	return tok, hashToken(tok), nil
+}

@@ -1,0 +1,117 @@
+package escrow
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/caddy-x402/x402/facilitator/evm"
+)
+
+// The escrow scheme's payloads, compatible with @agentokratia/x402-escrow
+// 2.x: the first request of a session carries the signed deposit
+// (CreationPayload); later ones carry the session's id and bearer token
+// (UsagePayload) and no signature. A usage payload with Action "close"
+// closes the session.
+
+// SessionParams are the payer's choices for a new session.
+type SessionParams struct {
+	// Salt makes the payment unique: 0x-hex or decimal of a uint256.
+	Salt string `json:"salt"`
+	// AuthorizationExpiry and RefundExpiry are Unix seconds (JSON numbers;
+	// strings are accepted too).
+	AuthorizationExpiry evm.NumString `json:"authorizationExpiry"`
+	RefundExpiry        evm.NumString `json:"refundExpiry"`
+}
+
+// CreationPayload opens a session: one ERC-3009 ReceiveWithAuthorization to
+// the collector, over the payer-agnostic PaymentInfo hash.
+type CreationPayload struct {
+	Signature     string                 `json:"signature"`
+	Authorization *evm.AuthorizationJSON `json:"authorization"`
+	SessionParams *SessionParams         `json:"sessionParams"`
+	RequestID     string                 `json:"requestId"`
+}
+
+// SessionRef names a session and proves the right to spend it.
+type SessionRef struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+// UsagePayload spends from an open session.
+type UsagePayload struct {
+	Session   *SessionRef `json:"session"`
+	Amount    string      `json:"amount,omitempty"`
+	RequestID string      `json:"requestId"`
+	// Action is "" (use) or "close" (final capture, return the rest).
+	Action string `json:"action,omitempty"`
+}
+
+// Payload is a decoded escrow payload: exactly one of Creation and Usage.
+type Payload struct {
+	Creation *CreationPayload
+	Usage    *UsagePayload
+}
+
+// MaxRequestIDLength bounds a requestId (the reference clients send UUIDs).
+const MaxRequestIDLength = 128
+
+// ParsePayload tells creation from usage by shape, as the reference
+// facilitator does (signature+authorization+sessionParams, or session).
+func ParsePayload(raw json.RawMessage) (*Payload, error) {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, fmt.Errorf("payload is missing or not a JSON object")
+	}
+	var probe struct {
+		Session       json.RawMessage `json:"session"`
+		Authorization json.RawMessage `json:"authorization"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("payload is not valid JSON: %v", err)
+	}
+	switch {
+	case len(probe.Session) > 0 && len(probe.Authorization) == 0:
+		var u UsagePayload
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, fmt.Errorf("usage payload: %v", err)
+		}
+		if u.Session == nil || u.Session.ID == "" || u.Session.Token == "" {
+			return nil, fmt.Errorf("usage payload needs session.id and session.token")
+		}
+		if err := checkRequestID(u.RequestID); err != nil {
+			return nil, err
+		}
+		if u.Action != "" && u.Action != "close" {
+			return nil, fmt.Errorf("usage payload action %q is not supported (want close)", u.Action)
+		}
+		return &Payload{Usage: &u}, nil
+	case len(probe.Authorization) > 0 && len(probe.Session) == 0:
+		var c CreationPayload
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("creation payload: %v", err)
+		}
+		if c.Authorization == nil || c.Signature == "" || c.SessionParams == nil {
+			return nil, fmt.Errorf("creation payload needs signature, authorization and sessionParams")
+		}
+		if err := checkRequestID(c.RequestID); err != nil {
+			return nil, err
+		}
+		return &Payload{Creation: &c}, nil
+	}
+	return nil, fmt.Errorf("payload is neither a session creation (authorization, signature, sessionParams) nor a session use (session)")
+}
+
+func checkRequestID(id string) error {
+	if id == "" {
+		return fmt.Errorf("requestId is required (a fresh one per request)")
+	}
+	if len(id) > MaxRequestIDLength {
+		return fmt.Errorf("requestId is longer than %d bytes", MaxRequestIDLength)
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x21 || c > 0x7e {
+			return fmt.Errorf("requestId must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
