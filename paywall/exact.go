@@ -78,6 +78,7 @@ type exactClaim struct {
 func (c *exactClaim) Payer() string       { return c.payer }
 func (c *exactClaim) Scheme() string      { return facilitator.SchemeExact }
 func (c *exactClaim) Deadline() time.Time { return c.deadline }
+func (c *exactClaim) Deferred() bool      { return true }
 
 func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, error) {
 	resp, err := c.e.Facilitator.Settle(ctx, c.payload, c.req)

@@ -2,9 +2,11 @@ package paywall
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -61,6 +63,11 @@ type Route struct {
 	// PayerHeader names the request header that carries the verified payer
 	// to the upstream; any client-sent copy is removed. Default: X-Payer.
 	PayerHeader string
+	// ChargeHeader names a response header in which the upstream may report
+	// the actual cost of a metered (escrow) request in token units, capped
+	// by the price. It is removed before the client sees the response.
+	// Exact payments always cost the price. Default: none.
+	ChargeHeader string
 
 	engine  *Engine
 	accepts []facilitator.PaymentRequirements
@@ -130,7 +137,16 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		return nil
 	}
 	obs.Accepted(rt.Name, claim.Scheme())
-	if rt.Mode == SettleAfter {
+	if a, ok := claim.(Answerer); ok {
+		status, resp := a.Answer()
+		rt.answer(w, p.X402Version, status, resp)
+		return nil
+	}
+	mode := rt.Mode
+	if !claim.Deferred() && mode == SettleAfter {
+		mode = SettleHeader // a local commit needs no queue
+	}
+	if mode == SettleAfter {
 		if err := e.Queue.Reserve(); err != nil {
 			claim.Release(r.Context())
 			obs.Rejected(rt.Name, http.StatusServiceUnavailable, facilitator.CodeServiceBusy)
@@ -143,8 +159,8 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 	if p.X402Version == facilitator.V1 {
 		headerName = facilitator.HeaderXPaymentResponse
 	}
-	pw := &paidWriter{rw: w, req: r, route: rt, claim: claim, headerName: headerName, ctx: context.WithoutCancel(r.Context())}
-	if rt.Mode == SettleBefore {
+	pw := &paidWriter{rw: w, req: r, route: rt, mode: mode, claim: claim, headerName: headerName, ctx: context.WithoutCancel(r.Context())}
+	if mode == SettleBefore {
 		id, err := rt.record(claim, StateSettling, 0)
 		if err != nil {
 			claim.Release(r.Context())
@@ -160,7 +176,7 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		}
 		pw.settled = &resp
 	}
-	if rt.Mode == SettleHeader || (rt.Mode == SettleAfter && e.Journal != nil) {
+	if mode == SettleHeader || (mode == SettleAfter && e.Journal != nil) {
 		pw.snapshot = w.Header().Clone()
 	}
 
@@ -177,7 +193,7 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 // finish settles or releases once the upstream is done.
 func (rt *Route) finish(r *http.Request, pw *paidWriter, err error) {
 	e, claim := rt.engine, pw.claim
-	switch rt.Mode {
+	switch pw.mode {
 	case SettleAfter:
 		if err == nil && pw.chargeable && !pw.failed {
 			e.Queue.Enqueue(claim, pw.entryID, rt.Name, rt.SettleDelay)
@@ -205,6 +221,9 @@ func (rt *Route) record(claim Claim, state State, delay time.Duration) (string, 
 		return "", nil
 	}
 	en := claim.Entry()
+	if en == nil {
+		return "", nil
+	}
 	en.State, en.Route, en.Due = state, rt.Name, rt.engine.now().Add(delay)
 	if err := j.Put(en); err != nil {
 		rt.engine.logger().Error("journal write failed; refusing the paid request", zap.String("route", rt.Name), zap.Error(err))
@@ -264,6 +283,24 @@ func (rt *Route) refuseSettlement(w http.ResponseWriter, headerName string, resp
 	b := fmt.Appendf(nil, `{"x402Version":2,"error":%q,"message":%q}`, resp.ErrorReason, resp.ErrorMessage)
 	h.Set("Content-Length", fmt.Sprint(len(b)))
 	w.WriteHeader(http.StatusPaymentRequired)
+	_, _ = w.Write(b)
+}
+
+// answer writes a claim's own answer (no upstream).
+func (rt *Route) answer(w http.ResponseWriter, version, status int, resp facilitator.SettleResponse) {
+	name := facilitator.HeaderPaymentResponse
+	if version == facilitator.V1 {
+		name = facilitator.HeaderXPaymentResponse
+	}
+	h := w.Header()
+	if enc, err := facilitator.EncodeHeader(resp); err == nil {
+		h.Set(name, enc)
+	}
+	setPrivate(h)
+	b, _ := json.Marshal(resp)
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 

@@ -2,6 +2,7 @@ package paywall
 
 import (
 	"context"
+	"math/big"
 	"net/http"
 	"time"
 
@@ -37,8 +38,25 @@ type Claim interface {
 	// authorization's validBefore); the queue stops retrying after it.
 	Deadline() time.Time
 	// Entry describes the claim for the journal; the caller sets State, Due
-	// and Route.
+	// and Route. Nil means the scheme keeps its own durable record.
 	Entry() *Entry
+	// Deferred is true when settlement is slow (on chain) and may be queued
+	// ("after" mode); false when it is a local ledger write that is done at
+	// the upstream's status line in every mode.
+	Deferred() bool
+}
+
+// Answerer is a claim that is its own answer (closing an escrow session):
+// the route writes it and never calls the upstream.
+type Answerer interface {
+	Answer() (status int, resp facilitator.SettleResponse)
+}
+
+// Metered is a claim whose charge the upstream may lower by reporting the
+// actual cost in the route's charge header (usage-based pricing, capped by
+// the route's price).
+type Metered interface {
+	SetCharge(units *big.Int)
 }
 
 // Rejection is why a payment was refused: the HTTP status (400 malformed,

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"math/big"
 	"net"
 	"net/http"
 
 	"github.com/caddy-x402/x402/facilitator"
+	"go.uber.org/zap"
 )
 
 // paidWriter wraps the response of a paid request. At the upstream's status
@@ -21,6 +23,7 @@ type paidWriter struct {
 	rw         http.ResponseWriter
 	req        *http.Request
 	route      *Route
+	mode       SettleMode
 	claim      Claim
 	headerName string
 	ctx        context.Context
@@ -47,7 +50,8 @@ func (pw *paidWriter) WriteHeader(status int) {
 	rt := pw.route
 	h := pw.rw.Header()
 	pw.chargeable = rt.Chargeable(status, h)
-	switch rt.Mode {
+	pw.meter(h)
+	switch pw.mode {
 	case SettleAfter:
 		if pw.chargeable {
 			id, err := rt.record(pw.claim, StateQueued, rt.SettleDelay)
@@ -80,6 +84,27 @@ func (pw *paidWriter) WriteHeader(status int) {
 		pw.setResponse(*pw.settled)
 	}
 	pw.rw.WriteHeader(status)
+}
+
+// meter reads (and removes) the upstream's reported charge.
+func (pw *paidWriter) meter(h http.Header) {
+	name := pw.route.ChargeHeader
+	if name == "" {
+		return
+	}
+	v := h.Get(name)
+	h.Del(name)
+	m, ok := pw.claim.(Metered)
+	if !ok || v == "" {
+		return
+	}
+	units, ok := new(big.Int).SetString(v, 10)
+	if !ok || units.Sign() < 0 {
+		pw.route.engine.logger().Warn("upstream reported an unreadable charge; charging the full price",
+			zap.String("route", pw.route.Name), zap.String("header", name))
+		return
+	}
+	m.SetCharge(units)
 }
 
 // refuse replaces the upstream's answer with a 503 (the payment could not
