@@ -43,14 +43,12 @@ func checkAmount(amount *big.Int) error {
 	return nil
 }
 
+// checkCall validates the PaymentInfo and the amount of a call that has one.
 func checkCall(pi *PaymentInfo, amount *big.Int) error {
 	if err := pi.Validate(); err != nil {
 		return err
 	}
-	if amount != nil {
-		return checkAmount(amount)
-	}
-	return nil
+	return checkAmount(amount)
 }
 
 // PackAuthorize returns calldata for authorize(pi, amount, collector,
@@ -87,7 +85,7 @@ func PackCapture(pi *PaymentInfo, amount *big.Int, feeBps uint16, feeReceiver co
 // PackVoid returns calldata for void(pi) (selector 0xfa1cad17): the operator
 // returns everything still held to the payer.
 func PackVoid(pi *PaymentInfo) ([]byte, error) {
-	if err := checkCall(pi, nil); err != nil {
+	if err := pi.Validate(); err != nil {
 		return nil, err
 	}
 	return escrowBinding.TryPackVoid(pi.Tuple())
@@ -96,7 +94,7 @@ func PackVoid(pi *PaymentInfo) ([]byte, error) {
 // PackReclaim returns calldata for reclaim(pi) (selector 0xe1a2a66d): the
 // payer takes back everything still held, at or after authorizationExpiry.
 func PackReclaim(pi *PaymentInfo) ([]byte, error) {
-	if err := checkCall(pi, nil); err != nil {
+	if err := pi.Validate(); err != nil {
 		return nil, err
 	}
 	return escrowBinding.TryPackReclaim(pi.Tuple())
@@ -251,4 +249,31 @@ func (c *Contract) CheckDeployment(ctx context.Context, paymentCollector, refund
 		return check(refundCollector, CollectorRefund)
 	}
 	return nil
+}
+
+// CollectorData returns what to pass as collectorData to authorize or charge
+// through ERC3009PaymentCollector for a payer's signature: the signature as
+// given, except that an ERC-6492 wrapper is removed once the payer's wallet
+// has code. The collector runs a wrapper's deployment call unconditionally
+// (as the Commerce Payments collector does); for a wallet that already
+// exists, the factory's CREATE2 collides and burns all the gas it is given,
+// 63/64 of what is left at each call depth, so the transaction needs tens of
+// millions of gas (more than Osaka's per-transaction cap). An undeployed
+// wallet keeps its wrapper; its deployment runs inside authorize.
+func CollectorData(ctx context.Context, b evm.Backend, payer common.Address, signature []byte) ([]byte, error) {
+	_, _, inner, wrapped, err := evm.Unwrap6492(signature)
+	if !wrapped {
+		return signature, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	code, err := b.CodeAt(ctx, payer, nil)
+	if err != nil {
+		return nil, fmt.Errorf("escrow: reading the payer's code: %w", err)
+	}
+	if len(code) == 0 {
+		return signature, nil
+	}
+	return inner, nil
 }
