@@ -56,7 +56,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{what: "minFeeBps above maxFeeBps", mut: func(p *PaymentInfo) { p.MinFeeBps, p.MaxFeeBps = 200, 100 }, want: ErrInvalidFeeBpsRange},
 		// The amount is checked before the time, the time before the order.
 		{what: "above max and expired", amount: big.NewInt(6 * usdcUnit), mut: func(p *PaymentInfo) { p.PreApprovalExpiry = now }, want: ErrExceedsMaxAmount},
-		{what: "expired and disordered", mut: func(p *PaymentInfo) { p.PreApprovalExpiry, p.RefundExpiry = now, now - 1 }, want: ErrAfterPreApprovalExpiry},
+		{what: "expired and disordered", mut: func(p *PaymentInfo) { p.PreApprovalExpiry, p.RefundExpiry = now, now-1 }, want: ErrAfterPreApprovalExpiry},
 		{what: "refund collector", collector: e.c.RefundCollector, want: ErrInvalidCollector},
 		// Signed to the dev collector, presented through another one.
 		{what: "another payment collector", collector: otherCollector, want: ErrInvalidSignature,
@@ -115,9 +115,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 	// smaller amount: the collector pulls maxAmount.
 	poorKey, _ := crypto.GenerateKey()
 	poor := devchain.Account{Index: -1, Address: crypto.PubkeyToAddress(poorKey.PublicKey), Key: poorKey}
-	if err := devchain.Mint(e.ctx, e.c.Client, e.c.Deployer.Key, e.c.ChainID, e.c.Token, big.NewInt(3*usdcUnit), poor.Address); err != nil {
-		t.Fatal(err)
-	}
+	e.mint(3*usdcUnit, poor.Address)
 	pi := e.payment(5 * usdcUnit)
 	pi.Payer = poor.Address
 	sig := e.signFor(poorKey, &pi, e.c.ERC3009Collector)
@@ -125,9 +123,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 		e.mustFail(e.operator, e.authorizeData(&pi, 1*usdcUnit, e.c.ERC3009Collector, sig), ErrInsufficientBalance, "poor payer")
 	}, nil, &wantState{})
 	// With the full maximum available it goes through.
-	if err := devchain.Mint(e.ctx, e.c.Client, e.c.Deployer.Key, e.c.ChainID, e.c.Token, big.NewInt(2*usdcUnit), poor.Address); err != nil {
-		t.Fatal(err)
-	}
+	e.mint(2*usdcUnit, poor.Address)
 	e.mustSend(e.operator, e.authorizeData(&pi, 1*usdcUnit, e.c.ERC3009Collector, sig), "payer with exactly maxAmount")
 	if b := e.balances(poor.Address)[poor.Address]; b.Int64() != 4*usdcUnit {
 		t.Fatalf("payer left with %s, want 4 USDC", b)
@@ -176,8 +172,10 @@ func deployContract(e *env, bin string, args []byte) (common.Address, error) {
 	if err != nil {
 		return common.Address{}, err
 	}
-	if _, err := devchain.WaitSuccess(e.ctx, e.c.Client, tx.Hash(), 0); err != nil {
+	r, err := devchain.WaitSuccess(e.ctx, e.c.Client, tx.Hash(), 0)
+	if err != nil {
 		return common.Address{}, err
 	}
+	e.waitHead(r)
 	return addr, nil
 }

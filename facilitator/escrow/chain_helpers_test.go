@@ -85,16 +85,30 @@ func (e *env) now() uint64 {
 	return h.Time
 }
 
-// setHead mines an empty block with timestamp ts (which must be later than
-// the head's).
+// setHead mines empty blocks until the head's timestamp is ts (which must be
+// later than the head's).
+//
+// Right after a block with transactions the pool may not have dropped them
+// yet (its reset runs in the background); AdjustTime then sees them as
+// pending and mines a block first, one second later than asked. So when
+// there is room, a one-second step goes first, after which the pool is in
+// sync, and the exact step follows.
 func (e *env) setHead(ts uint64) {
 	e.t.Helper()
 	now := e.now()
 	if ts <= now {
 		e.t.Fatalf("setHead(%d): head is already at %d", ts, now)
 	}
-	if err := e.c.AdjustTime(time.Duration(ts-now) * time.Second); err != nil {
-		e.t.Fatal(err)
+	if ts-now >= 3 {
+		if err := e.c.AdjustTime(time.Second); err != nil {
+			e.t.Fatal(err)
+		}
+		now = e.now()
+	}
+	if ts > now {
+		if err := e.c.AdjustTime(time.Duration(ts-now) * time.Second); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	if got := e.now(); got != ts {
 		e.t.Fatalf("setHead(%d): head at %d", ts, got)
@@ -163,10 +177,45 @@ func (e *env) sendTo(from devchain.Account, to common.Address, data []byte) (*ty
 	if err != nil {
 		return nil, err
 	}
+	e.waitHead(r)
 	if r.Status != types.ReceiptStatusSuccessful {
 		return r, fmt.Errorf("transaction %s reverted on-chain (gas %d)", tx.Hash().Hex(), r.GasUsed)
 	}
 	return r, nil
+}
+
+// waitHead waits until the head is r's block or later. go-ethereum indexes
+// a block's transactions before it moves the head to the block, so a
+// receipt can be visible while "latest" still reads the parent's state.
+func (e *env) waitHead(r *types.Receipt) {
+	e.t.Helper()
+	for i := 0; i < 2000; i++ {
+		h, err := e.c.Client.HeaderByNumber(e.ctx, nil)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if h.Number.Cmp(r.BlockNumber) >= 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	e.t.Fatalf("the head did not reach block %s", r.BlockNumber)
+}
+
+// mint mints amount test USDC to each address and waits for the head.
+func (e *env) mint(amount int64, to ...common.Address) {
+	e.t.Helper()
+	txs, err := devchain.SendMints(e.ctx, e.c.Client, e.c.Deployer.Key, e.c.ChainID, e.c.Token, big.NewInt(amount), to...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, tx := range txs {
+		r, err := devchain.WaitSuccess(e.ctx, e.c.Client, tx.Hash(), 0)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.waitHead(r)
+	}
 }
 
 func (e *env) send(from devchain.Account, data []byte) (*types.Receipt, error) {
