@@ -71,6 +71,11 @@ type RouteConfig struct {
 	// ResourceURL fixes the resource URL in requirements. Default: the
 	// request URL.
 	ResourceURL string `json:"resource_url,omitempty"`
+	// ChargeHeader lets the upstream report the actual cost of an escrow
+	// request (token units) in this response header, capped by the price;
+	// the header is removed before the client sees it. Exact payments
+	// always cost the price. Default: none.
+	ChargeHeader string `json:"charge_header,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -123,6 +128,7 @@ func (p *RouteConfig) merge(o RouteConfig) RouteConfig {
 	set(&c.Settle, o.Settle)
 	set(&c.PayerHeader, o.PayerHeader)
 	set(&c.ResourceURL, o.ResourceURL)
+	set(&c.ChargeHeader, o.ChargeHeader)
 	if len(o.Schemes) > 0 {
 		c.Schemes = o.Schemes
 	}
@@ -178,7 +184,7 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 	route := &paywall.Route{
 		Name: cfg.Name, Description: cfg.Description, MimeType: cfg.MimeType, ResourceURL: cfg.ResourceURL,
 		Mode: paywall.SettleMode(cfg.Settle), SettleDelay: time.Duration(cfg.SettleDelay), SettleTimeout: time.Duration(cfg.SettleTimeout),
-		PayerHeader: cfg.PayerHeader,
+		PayerHeader: cfg.PayerHeader, ChargeHeader: cfg.ChargeHeader,
 	}
 	if len(cfg.Chargeable) > 0 {
 		matchers := cfg.Chargeable
@@ -208,9 +214,19 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 				var offer *paywall.Offer
 				switch scheme {
 				case facilitator.SchemeExact:
+					if n.backend == nil && (cfg.Settle == "" || cfg.Settle == string(paywall.SettleAfter)) {
+						err = fmt.Errorf("settle after serves before settling and must check payer balances, which needs an rpc for %s; add rpc to the network or use settle header", n.id)
+						break
+					}
 					offer, err = paywall.NewExactOffer(req, as.Symbol, as.Decimals)
+				case facilitator.SchemeEscrow:
+					if n.escrow == nil {
+						err = fmt.Errorf("scheme escrow is not available on %s (it needs the embedded facilitator and `escrow` in the network block)", n.id)
+						break
+					}
+					offer, err = paywall.NewEscrowOffer(req, as.Name, as.Version, as.Symbol, as.Decimals, n.escrow)
 				default:
-					err = fmt.Errorf("scheme %q is not supported (want exact)", scheme)
+					err = fmt.Errorf("scheme %q is not supported (want exact or escrow)", scheme)
 				}
 				if err != nil {
 					return nil, fmt.Errorf("x402 route %s: %w", cfg.Name, err)

@@ -5,15 +5,18 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/escrow"
 	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/caddy-x402/x402/facilitator/exact"
 	"github.com/caddy-x402/x402/paywall"
 	"github.com/caddyserver/caddy/v2"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"go.uber.org/zap"
@@ -34,6 +37,10 @@ type appRuntime struct {
 	// holds; guardFresh says this runtime created it.
 	guardKey   string
 	guardFresh bool
+	// ledger is the pool key (path) of the escrow ledger this runtime holds.
+	ledger string
+	// devEscrow is the dev chain's escrow and collector address.
+	devEscrow [2]string
 }
 
 // network is one configured chain at run time.
@@ -43,6 +50,7 @@ type network struct {
 	backend evm.Backend
 	assets  []asset
 	exact   *exact.Facilitator // embedded mode
+	escrow  *escrow.Operator   // embedded mode, escrow enabled
 	dev     bool
 }
 
@@ -96,8 +104,9 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			if k == nil {
 				return nil, fmt.Errorf("x402 network %s: the embedded facilitator needs a key (facilitator embedded { key {env.X402_FACILITATOR_KEY} } or key_file)", nc.Name)
 			}
+			sender := evm.NewSender(n.backend, k, new(big.Int).SetUint64(n.chainID))
 			f, err := exact.New(exact.Config{
-				ChainID: n.chainID, Backend: n.backend, Key: k, Simulate: nc.Simulate,
+				ChainID: n.chainID, Backend: n.backend, Sender: sender, Simulate: nc.Simulate,
 				MaxValidity: time.Duration(a.MaxValidity), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: log,
 			})
 			if err != nil {
@@ -105,6 +114,9 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			}
 			n.exact = f
 			rt.router.Handle(facilitator.SchemeExact, n.id, f)
+			if err := rt.startEscrow(nc, n, sender); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if mode == "remote" {
@@ -123,7 +135,9 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		return nil, err
 	}
 	metrics := newObserver()
+	funds := paywall.NewFunds(rt.readBalance, 0)
 	rt.engine = &paywall.Engine{
+		Funds:       funds,
 		Facilitator: rt.router,
 		Guard:       guard,
 		Logger:      log,
@@ -172,6 +186,7 @@ func (rt *appRuntime) addNetwork(repl *caddy.Replacer, nc *NetworkConfig) (*netw
 			return nil, err
 		}
 		rt.devKeys = append(rt.devKeys, dc.key)
+		rt.devEscrow = [2]string{dc.chain.Escrow.Hex(), dc.chain.ERC3009Collector.Hex()}
 		n.dev, n.chainID, n.backend = true, dc.chainID(), dc.backend()
 		n.id = facilitator.CAIP2(fmt.Sprintf("eip155:%d", n.chainID))
 		n.assets = []asset{dc.asset()}
@@ -281,6 +296,19 @@ func (rt *appRuntime) checkChains() {
 	}
 }
 
+// readBalance reads a payer's token balance on a configured network.
+func (rt *appRuntime) readBalance(ctx context.Context, network string, token, owner common.Address) (*big.Int, error) {
+	n := rt.networks[network]
+	if n == nil || n.backend == nil {
+		return nil, fmt.Errorf("network %s has no rpc to read balances from", network)
+	}
+	b, err := evm.BalanceOf(ctx, n.backend, token, owner)
+	if err != nil {
+		return nil, err
+	}
+	return b.ToBig(), nil
+}
+
 // requirementsExtra is the EIP-712 domain sent in requirements.extra.
 func (as asset) extra() json.RawMessage {
 	b, _ := json.Marshal(evm.Extra{Name: as.Name, Version: as.Version})
@@ -296,6 +324,14 @@ func (rt *appRuntime) Destruct() error {
 	}
 	for _, c := range rt.clients {
 		c.Close()
+	}
+	for _, n := range rt.order {
+		if n.escrow != nil {
+			n.escrow.Stop()
+		}
+	}
+	if rt.ledger != "" {
+		_, _ = ledgers.Delete(rt.ledger)
 	}
 	if rt.journal != "" {
 		_, _ = journals.Delete(rt.journal)

@@ -40,6 +40,10 @@ type Engine struct {
 	// MaxValidity is the longest authorization window accepted for exact
 	// payments (see exact.DefaultMaxValidity).
 	MaxValidity time.Duration
+	// Funds checks payer balances before an "after"-mode payment is served
+	// (settlement comes later, so an empty wallet would be a free ride).
+	// Required for exact routes in that mode.
+	Funds *Funds
 	// Journal makes served payments survive crashes; nil keeps them in
 	// memory only. When set, the queue must record outcomes in it too
 	// (QueueConfig.Journal).

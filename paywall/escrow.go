@@ -129,14 +129,20 @@ type closedSession struct {
 	res *escrow.CloseResult
 }
 
-// Answer implements Answerer.
+// Answer implements Answerer: transaction is the void (empty when nothing
+// was left to return) and amount what the receiver got in total (captured),
+// so the client can tell captured from returned (deposit − amount).
 func (c *closedSession) Answer() (int, facilitator.SettleResponse) {
 	tx := ""
 	if c.res.VoidTx != ([32]byte{}) {
 		tx = c.res.VoidTx.Hex()
 	}
+	amount := ""
+	if c.res.Captured != nil {
+		amount = c.res.Captured.String()
+	}
 	return http.StatusOK, facilitator.SettleResponse{Success: true, Payer: c.res.Session.Payer, Transaction: tx,
-		Network: wireNetwork(c.version, c.req.Network), Receiver: c.req.PayTo,
+		Network: wireNetwork(c.version, c.req.Network), Amount: amount, Receiver: c.req.PayTo,
 		Session: &facilitator.SessionInfo{ID: c.res.Session.ID, Balance: "0"}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"time"
 
@@ -52,7 +53,8 @@ func (s *ExactScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p 
 			return nil, &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "replay guard unavailable; retry shortly", err)}
 		}
 	}
-	return &exactClaim{e: e, req: &o.Requirements, payload: p, key: key, payer: c.Payer(), deadline: until}, nil
+	return &exactClaim{e: e, req: &o.Requirements, payload: p, key: key, payer: c.Payer(), deadline: until,
+		token: s.prep.Asset, from: c.Auth.From, amount: c.Auth.Value.ToBig()}, nil
 }
 
 // replayKey identifies an EIP-3009 authorization: the token contract keeps
@@ -73,6 +75,36 @@ type exactClaim struct {
 	key      [32]byte
 	payer    string
 	deadline time.Time
+
+	token, from common.Address
+	amount      *big.Int
+	funds       func(settled bool) // set when the funds check reserved the amount
+}
+
+// reserveFunds checks the payer's balance for a settlement that comes
+// after the response ("after" mode).
+func (c *exactClaim) reserveFunds(ctx context.Context) *Rejection {
+	f := c.e.Funds
+	if f == nil {
+		return nil
+	}
+	release, err := f.Reserve(ctx, c.req.Network, c.token, c.from, c.amount)
+	var insufficient *InsufficientFunds
+	switch {
+	case errors.As(err, &insufficient):
+		return reject(http.StatusPaymentRequired, facilitator.CodeExactInsufficientBalance, "%v", err)
+	case err != nil:
+		return &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "cannot check the payer's balance now; retry shortly", err)}
+	}
+	c.funds = release
+	return nil
+}
+
+// fundsDone reports the final outcome to the funds check.
+func (c *exactClaim) fundsDone(settled bool) {
+	if c.funds != nil {
+		c.funds(settled)
+	}
 }
 
 func (c *exactClaim) Payer() string       { return c.payer }
@@ -86,10 +118,17 @@ func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, er
 	if resp.Payer == "" {
 		resp.Payer = c.payer
 	}
+	switch {
+	case err == nil && resp.Success:
+		c.fundsDone(true)
+	case err == nil && resp.ErrorReason != facilitator.CodeSettlementPending:
+		c.fundsDone(false) // a final failure
+	}
 	return resp, err
 }
 
 func (c *exactClaim) Release(ctx context.Context) {
+	c.fundsDone(false)
 	_ = c.e.Guard.Release(context.WithoutCancel(ctx), c.key)
 }
 

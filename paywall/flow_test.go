@@ -3,6 +3,7 @@ package paywall
 import (
 	"context"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
+	"github.com/caddy-x402/x402/facilitator/devchain"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
@@ -194,4 +196,39 @@ func TestClientDisconnectDoesNotCancelSettlement(t *testing.T) {
 	}
 	cancel() // the client hangs up right after the response
 	v.waitBalance(payerAddr, add(before, -10000), 10*time.Second)
+}
+
+// In after mode the response goes out before settlement, so an empty wallet
+// must not be served: its valid signature is refused with the payer's
+// balance, and a payer is never served beyond what they hold, counting what
+// is still waiting to settle.
+func TestAfterModeChecksFunds(t *testing.T) {
+	v := newEnv(t)
+	rt := v.route(SettleAfter, "10000")
+	empty := newKey(t)
+	name, value := v.pay(empty, v.requirements("10000"), 2)
+	w := v.do(rt, v.upstream(200), name, value)
+	if w.Code != 402 || decodeRequired(t, w).Error != facilitator.CodeExactInsufficientBalance || v.hits.Load() != 0 {
+		t.Fatalf("empty wallet: %d, hits %d", w.Code, v.hits.Load())
+	}
+	// The refused payment was released: once funded, the same header works.
+	if err := devchain.Mint(context.Background(), v.chain.Client, v.chain.Deployer.Key, v.chain.ChainID, v.chain.Token, big.NewInt(25000), crypto.PubkeyToAddress(empty.PublicKey)); err != nil {
+		t.Fatal(err)
+	}
+	v.engine.Funds = chainFunds(v.chain) // forget the cached zero balance
+	rt = v.route(SettleAfter, "10000")
+	if w := v.do(rt, v.upstream(200), name, value); w.Code != 200 {
+		t.Fatalf("funded: %d %s", w.Code, w.Body)
+	}
+	// 25000 units cover two payments of 10000; the third waits for nothing
+	// and is refused even before the first two have settled.
+	name, value = v.pay(empty, v.requirements("10000"), 2)
+	if w := v.do(rt, v.upstream(200), name, value); w.Code != 200 {
+		t.Fatalf("second: %d", w.Code)
+	}
+	name, value = v.pay(empty, v.requirements("10000"), 2)
+	if w := v.do(rt, v.upstream(200), name, value); w.Code != 402 {
+		t.Fatalf("third, beyond the balance: %d", w.Code)
+	}
+	v.waitBalance(crypto.PubkeyToAddress(empty.PublicKey), big.NewInt(5000), 10*time.Second)
 }

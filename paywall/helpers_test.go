@@ -45,13 +45,24 @@ func newEnv(t testing.TB) *env {
 	router.Handle(facilitator.SchemeExact, f.Network(), f)
 	guard := NewMemoryGuard(0, 0)
 	t.Cleanup(func() { guard.Close() })
-	e := &Engine{Facilitator: router, Guard: guard, Queue: NewSettlementQueue(QueueConfig{})}
+	e := &Engine{Facilitator: router, Guard: guard, Queue: NewSettlementQueue(QueueConfig{}), Funds: chainFunds(chain)}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		e.Queue.Close(ctx)
 	})
 	return &env{t: t, chain: chain, engine: e, payee: chain.Accounts[1].Address, payer: chain.Accounts[2].Key}
+}
+
+// chainFunds reads payer balances from the dev chain.
+func chainFunds(chain *devchain.Chain) *Funds {
+	return NewFunds(func(ctx context.Context, _ string, token, owner common.Address) (*big.Int, error) {
+		b, err := evm.BalanceOf(ctx, chain.Client, token, owner)
+		if err != nil {
+			return nil, err
+		}
+		return b.ToBig(), nil
+	}, 0)
 }
 
 // requirements are the server's for a 0.01 USDC route.

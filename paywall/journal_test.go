@@ -103,7 +103,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e2 := &Engine{Facilitator: v.engine.Facilitator, Guard: NewMemoryGuard(0, 0), Journal: j2, Queue: NewSettlementQueue(QueueConfig{Journal: j2})}
+	e2 := &Engine{Facilitator: v.engine.Facilitator, Guard: NewMemoryGuard(0, 0), Journal: j2, Queue: NewSettlementQueue(QueueConfig{Journal: j2}), Funds: v.engine.Funds}
 	defer func() { e2.Close(context.Background()); j2.Close() }()
 	n, err := e2.Recover(context.Background())
 	if err != nil || n != 5 {

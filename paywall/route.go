@@ -94,6 +94,13 @@ func (rt *Route) Init(e *Engine) error {
 	if rt.Mode == SettleAfter && e.Queue == nil {
 		return fmt.Errorf("paywall route %s: settle mode after needs a settlement queue", rt.Name)
 	}
+	if rt.Mode == SettleAfter && e.Funds == nil {
+		for _, o := range rt.Offers {
+			if _, ok := o.Scheme.(*ExactScheme); ok {
+				return fmt.Errorf("paywall route %s: settle mode after serves before settling, so it needs a balance check of payers (Engine.Funds, i.e. an RPC for the network); use settle header or before otherwise", rt.Name)
+			}
+		}
+	}
 	if rt.SettleDelay <= 0 {
 		rt.SettleDelay = DefaultSettleDelay
 	}
@@ -147,6 +154,16 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		mode = SettleHeader // a local commit needs no queue
 	}
 	if mode == SettleAfter {
+		if fr, ok := claim.(interface {
+			reserveFunds(context.Context) *Rejection
+		}); ok {
+			if rej := fr.reserveFunds(r.Context()); rej != nil {
+				claim.Release(r.Context())
+				obs.Rejected(rt.Name, rej.Status, rej.Err.Code)
+				rt.challenge(w, r, rej.Status, rej.Err)
+				return nil
+			}
+		}
 		if err := e.Queue.Reserve(); err != nil {
 			claim.Release(r.Context())
 			obs.Rejected(rt.Name, http.StatusServiceUnavailable, facilitator.CodeServiceBusy)
