@@ -62,7 +62,7 @@ func (f *FacilitatorHandler) Provision(ctx caddy.Context) error {
 		}
 		opts = append(opts, server.WithAuth(f.AuthHeader, v))
 	}
-	f.srv = server.New(app.rt.router, opts...)
+	f.srv = server.New(app.rt.apiRouter, opts...)
 	return nil
 }
 

@@ -29,10 +29,14 @@ type appRuntime struct {
 	networks map[string]*network // by CAIP-2 id
 	order    []*network
 	router   *facilitator.Router
-	engine   *paywall.Engine
-	devKeys  []string // pool keys of dev chains this runtime holds
-	clients  []*ethclient.Client
-	journal  string // pool key (path) of the journal this runtime holds
+	// apiRouter serves the x402_facilitator API: its exact facilitators
+	// check nonces on chain and settle each authorization once, since its
+	// callers have no replay guard of ours.
+	apiRouter *facilitator.Router
+	engine    *paywall.Engine
+	devKeys   []string // pool keys of dev chains this runtime holds
+	clients   []*ethclient.Client
+	journal   string // pool key (path) of the journal this runtime holds
 	// guardKey is the pool key of the shared memory guard this runtime
 	// holds; guardFresh says this runtime created it.
 	guardKey   string
@@ -67,7 +71,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 	if len(a.Networks) == 0 {
 		return nil, errNoNetworks
 	}
-	rt := &appRuntime{app: a, log: log, networks: map[string]*network{}, router: facilitator.NewRouter()}
+	rt := &appRuntime{app: a, log: log, networks: map[string]*network{}, router: facilitator.NewRouter(), apiRouter: facilitator.NewRouter()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -114,6 +118,14 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			}
 			n.exact = f
 			rt.router.Handle(facilitator.SchemeExact, n.id, f)
+			api, err := exact.New(exact.Config{
+				ChainID: n.chainID, Backend: n.backend, Sender: sender, Simulate: nc.Simulate, SettleOnce: true, CheckNonce: true,
+				MaxValidity: time.Duration(a.MaxValidity), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: log,
+			})
+			if err != nil {
+				return nil, err
+			}
+			rt.apiRouter.Handle(facilitator.SchemeExact, n.id, api)
 			if err := rt.startEscrow(nc, n, sender); err != nil {
 				return nil, err
 			}
@@ -126,6 +138,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		}
 		for _, n := range rt.order {
 			rt.router.Handle(facilitator.SchemeExact, n.id, remoteF)
+			rt.apiRouter.Handle(facilitator.SchemeExact, n.id, remoteF)
 		}
 	} else if mode != "embedded" {
 		return nil, fmt.Errorf("x402 facilitator mode %q: want embedded or remote", mode)

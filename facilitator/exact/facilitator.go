@@ -26,6 +26,19 @@ type Config struct {
 	Backend evm.Backend
 	// Key settles payments (pays gas). Required for Settle; never logged.
 	Key *ecdsa.PrivateKey
+	// SettleOnce makes Settle answer success once per authorization: a
+	// repeated or concurrent Settle of an authorization that was settled (or
+	// is being settled) fails with invalid_exact_evm_nonce_already_used and
+	// the original transaction, except a retry after settlement_pending,
+	// which waits for the same transaction. Use it where callers have no
+	// replay guard of their own (the facilitator HTTP API); the paywall's
+	// queue relies on idempotent retries instead. Default: off.
+	SettleOnce bool
+	// CheckNonce makes Verify refuse an authorization that is already used
+	// on chain (authorizationState) or being settled here; it needs Backend.
+	// Default: off (the paywall verifies without network access and has its
+	// own replay guard).
+	CheckNonce bool
 	// Sender, when set, sends settlements instead of a sender made from
 	// Key: one account must have one Sender, so components settling from
 	// the same key (exact and the escrow operator) share it.
@@ -154,6 +167,12 @@ func (f *Facilitator) Verify(ctx context.Context, p *facilitator.PaymentPayload,
 	if err != nil {
 		return facilitator.VerifyResponse{}, err
 	}
+	if xerr == nil && f.cfg.CheckNonce {
+		xerr, err = f.checkNonce(ctx, c, r)
+		if err != nil {
+			return facilitator.VerifyResponse{}, err
+		}
+	}
 	if xerr != nil {
 		payer := ""
 		if c != nil {
@@ -213,6 +232,33 @@ func (f *Facilitator) checkContractSignature(ctx context.Context, c *Checked) (*
 	}
 	if !ok {
 		return facilitator.Errorf(facilitator.CodeExactSignature, "contract wallet %s rejected the signature (ERC-1271)", c.Payer()), nil
+	}
+	return nil, nil
+}
+
+// checkNonce refuses an authorization that was used on chain or is being
+// settled (or was settled) by this facilitator.
+func (f *Facilitator) checkNonce(ctx context.Context, c *Checked, r *facilitator.PaymentRequirements) (*facilitator.Error, error) {
+	if f.cfg.Backend == nil {
+		return nil, nil
+	}
+	prep, err := Prepare(r)
+	if err != nil {
+		return facilitator.AsError(err, facilitator.CodeInvalidPaymentRequirements), nil
+	}
+	key := keyOf(prep, c)
+	f.mu.Lock()
+	_, busy := f.inflight[key]
+	f.mu.Unlock()
+	if _, done := f.settled.Get(key); busy || done {
+		return facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization is already being settled or was settled"), nil
+	}
+	used, err := evm.AuthorizationState(ctx, f.cfg.Backend, prep.Asset, c.Auth.From, c.Auth.Nonce)
+	if err != nil {
+		return nil, fmt.Errorf("checking the authorization nonce: %w", err)
+	}
+	if used {
+		return facilitator.Errorf(facilitator.CodeExactNonceUsed, "authorization nonce is already used or cancelled on chain"), nil
 	}
 	return nil, nil
 }

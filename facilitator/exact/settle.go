@@ -56,6 +56,9 @@ func (f *Facilitator) Settle(ctx context.Context, p *facilitator.PaymentPayload,
 	f.mu.Lock()
 	if fl, ok := f.inflight[key]; ok {
 		f.mu.Unlock()
+		if f.cfg.SettleOnce {
+			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization is being settled by another request"), c.Payer()), nil
+		}
 		select {
 		case <-fl.done:
 			return fl.resp, fl.err
@@ -83,7 +86,11 @@ var errSettleAborted = errors.New("exact facilitator: a concurrent settlement of
 func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
 	if s, ok := f.settled.Get(key); ok {
 		if !s.pending {
-			resp.Success, resp.Transaction = true, s.tx.Hex()
+			resp.Transaction = s.tx.Hex()
+			if f.cfg.SettleOnce {
+				return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization was already settled (transaction %s)", s.tx.Hex()), c.Payer()), nil
+			}
+			resp.Success = true
 			return resp, nil
 		}
 		return f.await(ctx, s.tx, c, prep, key, resp)
@@ -106,6 +113,10 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "authorization nonce is already used or cancelled on chain"), c.Payer()), nil
 		}
 		f.settled.Add(key, settlement{tx: tx})
+		if f.cfg.SettleOnce {
+			resp.Transaction = tx.Hex()
+			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization was already settled (transaction %s)", tx.Hex()), c.Payer()), nil
+		}
 		resp.Success, resp.Transaction = true, tx.Hex()
 		return resp, nil
 	}
@@ -133,10 +144,17 @@ func (f *Facilitator) settleExpired(ctx context.Context, c *Checked, prep *Prepa
 	key := keyOf(prep, c)
 	if s, ok := f.settled.Get(key); ok {
 		if !s.pending {
-			resp.Success, resp.Transaction = true, s.tx.Hex()
+			resp.Transaction = s.tx.Hex()
+			if f.cfg.SettleOnce {
+				return failed(resp, expired, c.Payer()), nil
+			}
+			resp.Success = true
 			return resp, nil
 		}
 		return f.await(ctx, s.tx, c, prep, key, resp)
+	}
+	if f.cfg.SettleOnce {
+		return failed(resp, expired, c.Payer()), nil
 	}
 	tx, err := f.findSettlement(ctx, c, prep)
 	if err != nil {
