@@ -13,8 +13,10 @@
 //     ReceiveWithAuthorization a payer signs for the ERC-3009 collector, built
 //     the way @agentokratia/x402-escrow builds it (deposit.go);
 //   - calldata packers for authorize, charge, capture, void, reclaim and
-//     refund, and reads of paymentState, getHash and getTokenStore over an
-//     evm.Backend (calls.go);
+//     refund, reads of paymentState, getHash and getTokenStore over an
+//     evm.Backend, a start-up check of the configured escrow and collectors
+//     (Contract.CheckDeployment), and CollectorData, which drops an ERC-6492
+//     wrapper once the payer's wallet exists (calls.go);
 //   - the contract's custom errors mapped to Go errors and x402-style reason
 //     strings (errors.go).
 //
