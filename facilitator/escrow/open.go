@@ -196,7 +196,11 @@ func (o *Operator) authorize(ctx context.Context, id [32]byte, pi *PaymentInfo, 
 	if err := o.ledger.PutSession(id, rec); err != nil {
 		return nil, nil, err
 	}
-	data, err := PackAuthorize(pi, pi.MaxAmount, o.cfg.Collector, sig)
+	collectorData, err := CollectorData(ctx, o.cfg.Sender.Backend(), pi.Payer, sig)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := PackAuthorize(pi, pi.MaxAmount, o.cfg.Collector, collectorData)
 	if err != nil {
 		return nil, facilitator.Errorf(facilitator.CodeEscrowDeposit, "%v", err), nil
 	}
