@@ -57,6 +57,9 @@ type App struct {
 	// restart (bbolt). Default: x402/journal.db in Caddy's data directory;
 	// "off" keeps payments in memory only.
 	Journal string `json:"journal,omitempty"`
+	// EscrowLedger is the file of escrow sessions and their committed use
+	// (bbolt). Default: x402/escrow.db in Caddy's data directory.
+	EscrowLedger string `json:"escrow_ledger,omitempty"`
 
 	rt     *appRuntime
 	key    string
@@ -86,6 +89,8 @@ type NetworkConfig struct {
 	// ReceiptTimeout bounds the wait for a settlement receipt before the
 	// answer becomes settlement_pending. Default: 60s.
 	ReceiptTimeout caddy.Duration `json:"receipt_timeout,omitempty"`
+	// Escrow enables escrow sessions on this network (always on for dev).
+	Escrow *EscrowConfig `json:"escrow,omitempty"`
 }
 
 // AssetConfig is a token. `USDC` alone selects the network's known USDC.

@@ -30,6 +30,9 @@ func init() {
 //			rpc_listen <host:port> # dev only
 //			simulate
 //			receipt_timeout <duration>
+//			escrow [{ contract <addr>; collector <addr>; min_deposit <price>; max_deposit <price>;
+//			          min_session <d>; max_session <d>; serve_margin <d>; capture_margin <d>;
+//			          capture_threshold <price>; capture_interval <d> }]
 //		}
 //		facilitator embedded [{ key <hex or {env.VAR}> | key_file <path> }]
 //		facilitator remote <url>... [{ header <name> <value>; timeout <duration> }]
@@ -42,6 +45,7 @@ func init() {
 //		max_validity <duration>
 //		drain_timeout <duration>
 //		journal <path|off>
+//		escrow_ledger <path>
 //	}
 func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 	if existing != nil {
@@ -125,6 +129,10 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			if err := oneArg(d, &app.Journal); err != nil {
 				return nil, err
 			}
+		case "escrow_ledger":
+			if err := oneArg(d, &app.EscrowLedger); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, d.Errf("x402: unknown option %q", opt)
 		}
@@ -181,6 +189,12 @@ func parseNetwork(d *caddyfile.Dispenser) (*NetworkConfig, error) {
 			if err := durationArg(d, &nc.ReceiptTimeout); err != nil {
 				return nil, err
 			}
+		case "escrow":
+			ec, err := parseEscrow(d)
+			if err != nil {
+				return nil, err
+			}
+			nc.Escrow = ec
 		default:
 			return nil, d.Errf("x402 network %s: unknown option %q", nc.Name, opt)
 		}
@@ -315,6 +329,7 @@ func parseFacilitator(d *caddyfile.Dispenser) (*FacilitatorConfig, error) {
 //		chargeable status <code|Nxx>... | chargeable header <field> [<value>]
 //		payer_header <name>
 //		resource_url <url>
+//		charge_header <name>        # escrow: upstream-reported cost, capped by price
 //		name <label>
 //	}]
 func parseHandlerDirective(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
@@ -387,6 +402,8 @@ func parseRouteBlock(d *caddyfile.Dispenser, rc *RouteConfig) error {
 			err = oneArg(d, &rc.PayerHeader)
 		case "resource_url":
 			err = oneArg(d, &rc.ResourceURL)
+		case "charge_header":
+			err = oneArg(d, &rc.ChargeHeader)
 		case "name":
 			err = oneArg(d, &rc.Name)
 		default:
@@ -475,4 +492,62 @@ func durationArg(d *caddyfile.Dispenser, dst *caddy.Duration) error {
 func caddyconfigJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+func parseEscrow(d *caddyfile.Dispenser) (*EscrowConfig, error) {
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	ec := &EscrowConfig{}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if seen[opt] {
+			return nil, d.Errf("x402 escrow: duplicate option %q", opt)
+		}
+		seen[opt] = true
+		var err error
+		switch opt {
+		case "contract":
+			err = oneArg(d, &ec.Contract)
+		case "collector":
+			err = oneArg(d, &ec.Collector)
+		case "min_deposit":
+			err = priceArg(d, &ec.MinDeposit)
+		case "max_deposit":
+			err = priceArg(d, &ec.MaxDeposit)
+		case "capture_threshold":
+			err = priceArg(d, &ec.CaptureThreshold)
+		case "min_session":
+			err = durationArg(d, &ec.MinSession)
+		case "max_session":
+			err = durationArg(d, &ec.MaxSession)
+		case "serve_margin":
+			err = durationArg(d, &ec.ServeMargin)
+		case "capture_margin":
+			err = durationArg(d, &ec.CaptureMargin)
+		case "capture_interval":
+			err = durationArg(d, &ec.CaptureInterval)
+		default:
+			err = d.Errf("x402 escrow: unknown option %q", opt)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ec, nil
+}
+
+// priceArg reads an amount in the price syntax: "0.10" or "<n> units".
+func priceArg(d *caddyfile.Dispenser, dst *string) error {
+	args := d.RemainingArgs()
+	switch {
+	case len(args) == 1:
+		*dst = args[0]
+	case len(args) == 2 && args[1] == "units":
+		*dst = args[0] + " units"
+	default:
+		return d.Errf("x402: %q is not an amount (0.10 or <n> units)", strings.Join(args, " "))
+	}
+	return nil
 }
