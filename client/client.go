@@ -58,6 +58,10 @@ type Client struct {
 	// http.NewRequest from a bytes.Reader, bytes.Buffer or strings.Reader
 	// carry GetBody and are never buffered.
 	MaxBodyBytes int64
+	// Escrow configures the escrow scheme (sessions: one deposit signature,
+	// then calls paid from it). Default (nil): a 1.00 deposit, 1 h sessions
+	// kept in memory for this process. See EscrowOptions.
+	Escrow *EscrowOptions
 }
 
 func (c *Client) http() *http.Client {

@@ -89,10 +89,11 @@ func (c *Client) Do(req *http.Request) (*Result, error) {
 	}
 	res.Response, res.Requirement, res.Payment = resp, r, p
 	res.PaymentResponse = settleResponse(resp.Header)
+	pe := refusal(resp, res.PaymentResponse)
 	if s, ok := lookupScheme(r.Scheme); ok {
-		s.settled(c, r, res.PaymentResponse)
+		s.settled(c, &exchange{Request: retry, Requirement: r, Payment: p, Status: resp.StatusCode, Response: res.PaymentResponse, Refused: pe})
 	}
-	if pe := refusal(resp, res.PaymentResponse); pe != nil {
+	if pe != nil {
 		return res, pe
 	}
 	res.Paid = true

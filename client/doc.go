@@ -17,5 +17,8 @@
 //
 // Schemes are pluggable inside the package: each scheme is one file that
 // implements the unexported scheme interface and registers itself in init.
-// This file set holds `exact` (EIP-3009 on EVM chains).
+// This file set holds `exact` (EIP-3009 on EVM chains) and `escrow`
+// (sessions on an AuthCaptureEscrow: the first request signs a deposit, the
+// next ones spend it with a bearer token and no signature; see
+// EscrowOptions, SessionStore and CloseSession).
 package client

@@ -32,4 +32,4 @@ func (exactScheme) pay(_ context.Context, c *Client, r *facilitator.PaymentRequi
 	return p, nil
 }
 
-func (exactScheme) settled(*Client, *facilitator.PaymentRequirements, *facilitator.SettleResponse) {}
+func (exactScheme) settled(*Client, *exchange) {}

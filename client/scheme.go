@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 
@@ -21,10 +22,25 @@ type scheme interface {
 	// res is the resource of the challenge (echoed in v2 payloads), possibly
 	// nil.
 	pay(ctx context.Context, c *Client, r *facilitator.PaymentRequirements, res *facilitator.ResourceInfo, version int) (*facilitator.PaymentPayload, error)
-	// settled is told how the server answered a paid request (resp is the
-	// decoded PAYMENT-RESPONSE, nil when absent). Schemes with client-side
-	// state (escrow sessions) update it here; stateless schemes ignore it.
-	settled(c *Client, r *facilitator.PaymentRequirements, resp *facilitator.SettleResponse)
+	// settled is told how the server answered a paid request. Schemes with
+	// client-side state (escrow sessions) update it here; stateless schemes
+	// ignore it.
+	settled(c *Client, x *exchange)
+}
+
+// exchange is one paid request as a scheme sees it afterwards.
+type exchange struct {
+	// Request is the paid request that was sent (its URL and method).
+	Request *http.Request
+	// Requirement is what was paid; Payment what was sent.
+	Requirement *facilitator.PaymentRequirements
+	Payment     *facilitator.PaymentPayload
+	// Status is the HTTP status of the answer.
+	Status int
+	// Response is the decoded PAYMENT-RESPONSE, nil when absent.
+	Response *facilitator.SettleResponse
+	// Refused is set when the server refused the payment.
+	Refused *PaymentError
 }
 
 var (

@@ -92,7 +92,7 @@ func TestSignErrors(t *testing.T) {
 }
 
 func TestSchemes(t *testing.T) {
-	if got := Schemes(); len(got) == 0 || got[0] != facilitator.SchemeExact {
+	if got := Schemes(); len(got) != 2 || got[0] != facilitator.SchemeEscrow || got[1] != facilitator.SchemeExact {
 		t.Errorf("Schemes() = %v", got)
 	}
 }
