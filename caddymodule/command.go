@@ -29,7 +29,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "x402",
-		Usage: "<pay|accounts|devchain> [flags]",
+		Usage: "<pay|sessions|accounts|devchain> [flags]",
 		Short: "Pays for x402-protected URLs and lists the dev chain's accounts",
 		Long: `
 caddy x402 pay [--dev-account N | --key-file F] [flags] URL
@@ -39,6 +39,16 @@ caddy x402 pay [--dev-account N | --key-file F] [flags] URL
   (valid for the route's maxTimeoutSeconds). Exit status 1 when the final
   answer is not 2xx (the x402 error code and message go to stderr), 2 on
   usage errors.
+  --scheme escrow opens a session on the first paid request (one deposit
+  signature, --deposit 1.00 by default, --session-length 1h) and spends it
+  on the next ones without signing; sessions are kept in --session-file
+  (default $XDG_CONFIG_HOME/caddy-x402/sessions.json, mode 0600).
+
+caddy x402 sessions [--session-file F] [--json]
+caddy x402 sessions close [--session-file F] ID
+  Lists the escrow sessions (id, origin, receiver, balance, expiry; never
+  the tokens), or closes one: the operator captures what was used and
+  returns the rest of the deposit to the payer.
 
 caddy x402 accounts [--rpc URL] [--count N]
   Lists the dev chain's accounts (public test mnemonic), with ETH and test
@@ -91,12 +101,12 @@ func cliSetupX402Command(cmd *cobra.Command, exit cliExitFunc) {
 	})
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, accounts or devchain)\n", args[0])
+			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, sessions, accounts or devchain)\n", args[0])
 			return exit(c, cliExitUsage)
 		}
 		return c.Help()
 	}
-	cmd.AddCommand(cliPayCommand(exit), cliAccountsCommand(exit), cliDevchainCommand(exit))
+	cmd.AddCommand(cliPayCommand(exit), cliSessionsCommand(exit), cliAccountsCommand(exit), cliDevchainCommand(exit))
 }
 
 // cliPayOptions are the flags of `caddy x402 pay`.
@@ -112,12 +122,13 @@ type cliPayOptions struct {
 	maxAmount  string
 	version    int
 	timeout    time.Duration
+	escrow     cliEscrowFlags
 }
 
 func cliPayCommand(exit cliExitFunc) *cobra.Command {
 	o := &cliPayOptions{}
 	cmd := &cobra.Command{
-		Use:                   "pay [--dev-account N | --key-file F] [--scheme exact] [-X METHOD] [-d BODY] [-H 'K: V']... [--header-only] [--json] [--max-amount 1.00] URL",
+		Use:                   "pay [--dev-account N | --key-file F] [--scheme exact|escrow] [--deposit 1.00] [--session-file F] [-X METHOD] [-d BODY] [-H 'K: V']... [--header-only] [--json] [--max-amount 1.00] URL",
 		Short:                 "Requests a URL and pays its x402 challenge",
 		Args:                  cobra.ArbitraryArgs,
 		DisableFlagsInUseLine: true,
@@ -137,6 +148,7 @@ func cliPayCommand(exit cliExitFunc) *cobra.Command {
 	f.StringVar(&o.maxAmount, "max-amount", "1.00", "refuse to pay more than `AMOUNT` per request (of a 6-decimal token, or \"N units\")")
 	f.IntVar(&o.version, "x402-version", 2, "preferred x402 protocol `VERSION` (1 or 2; a v1-only server is paid in v1)")
 	f.DurationVar(&o.timeout, "timeout", client.DefaultTimeout, "`TIMEOUT` of each HTTP request")
+	cliAddEscrowFlags(f, &o.escrow)
 	return cmd
 }
 
@@ -193,6 +205,11 @@ func cliRunPay(cmd *cobra.Command, args []string, o *cliPayOptions) int {
 		return cliUsagef(cmd, "%v", err)
 	}
 	c := &client.Client{HTTP: &http.Client{Timeout: o.timeout}, Key: key, Scheme: o.scheme, PreferVersion: o.version, MaxAmount: maxAmount}
+	if o.scheme == facilitator.SchemeEscrow {
+		if c.Escrow, err = cliEscrowOptions(&o.escrow); err != nil {
+			return cliUsagef(cmd, "%v", err)
+		}
+	}
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
