@@ -92,19 +92,25 @@ func TestStoreRedis(t *testing.T) {
 // changed the x402 app, and destroying the old runtime leaves the guard
 // working for the new one.
 func TestMemoryGuardSurvivesAppReload(t *testing.T) {
-	old := &appRuntime{app: &App{}, log: zap.NewNop()}
+	// A capacity of its own: the in-process Caddy of the integration tests
+	// may hold the default one.
+	capacity := 900_000 + int(time.Now().UnixNano()%99_999)
+	old := &appRuntime{app: &App{GuardCapacity: capacity}, log: zap.NewNop()}
 	g1, err := old.newGuard(caddy.NewReplacer())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	if !old.guardFresh {
+		t.Fatal("the first runtime did not create the guard")
+	}
 	var k [32]byte
 	k[0] = 0x42
 	until := time.Now().Add(time.Minute)
 	if err := g1.Claim(ctx, k, until); err != nil {
 		t.Fatal(err)
 	}
-	next := &appRuntime{app: &App{QueueCapacity: 7}, log: zap.NewNop()}
+	next := &appRuntime{app: &App{GuardCapacity: capacity, QueueCapacity: 7}, log: zap.NewNop()}
 	g2, err := next.newGuard(caddy.NewReplacer())
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +133,7 @@ func TestMemoryGuardSurvivesAppReload(t *testing.T) {
 	_ = next.Destruct()
 	// A new capacity is a new guard, flagged so the runtime re-arms it
 	// from the journal.
-	other := &appRuntime{app: &App{GuardCapacity: 1234}, log: zap.NewNop()}
+	other := &appRuntime{app: &App{GuardCapacity: capacity + 1}, log: zap.NewNop()}
 	if _, err := other.newGuard(caddy.NewReplacer()); err != nil || !other.guardFresh {
 		t.Fatalf("new capacity: fresh=%v err=%v", other.guardFresh, err)
 	}

@@ -86,6 +86,7 @@ func New(o Options) (*Guard, error) {
 		// The paywall answers 503 on a failed claim; retrying inside the
 		// client would only hold the request longer.
 		opt.MaxRetries = 1
+		opt.DialerRetries = 1
 		g.rdb, g.own = redis.NewClient(opt), true
 	}
 	return g, nil
