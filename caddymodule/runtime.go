@@ -41,6 +41,8 @@ type appRuntime struct {
 	// holds; guardFresh says this runtime created it.
 	guardKey   string
 	guardFresh bool
+	// stop ends background work of this runtime.
+	stop chan struct{}
 	// ledger is the pool key (path) of the escrow ledger this runtime holds.
 	ledger string
 	// devEscrow is the dev chain's escrow and collector address.
@@ -173,17 +175,21 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		},
 	})
 	rt.checkChains()
+	if fresh || rt.guardFresh {
+		// A new guard (first start, or a reload that changed it) must hold
+		// the payments the journal knows as spent. When the guard's store is
+		// down (Redis), start anyway — paid requests get 503 until it is
+		// back, so nothing can be replayed meanwhile — and keep trying.
+		if _, err := rt.engine.Rearm(context.Background()); err != nil {
+			rt.log.Error("x402: cannot re-arm the replay guard from the journal yet; retrying in the background", zap.Error(err))
+			rt.stop = make(chan struct{})
+			go rt.rearmUntilDone()
+		}
+	}
 	if fresh {
 		// First open in this process: whatever is pending was left by a crash
 		// or a stop that could not drain in time.
-		if _, err := rt.engine.Recover(context.Background()); err != nil {
-			return nil, err
-		}
-	} else if rt.guardFresh {
-		// A reload gave this runtime a new guard while the journal (and the
-		// old runtime's queue) stays: the payments served so far must stay
-		// spent in it.
-		if _, err := rt.engine.Rearm(context.Background()); err != nil {
+		if _, err := rt.engine.Resume(context.Background()); err != nil {
 			return nil, err
 		}
 	}
@@ -309,6 +315,27 @@ func (rt *appRuntime) checkChains() {
 	}
 }
 
+// rearmUntilDone retries re-arming the replay guard every 2 s until it works
+// or the runtime is destroyed.
+func (rt *appRuntime) rearmUntilDone() {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-rt.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			n, err := rt.engine.Rearm(ctx)
+			cancel()
+			if err == nil {
+				rt.log.Info("x402: replay guard re-armed from the journal", zap.Int("payments", n))
+				return
+			}
+		}
+	}
+}
+
 // readBalance reads a payer's token balance on a configured network.
 func (rt *appRuntime) readBalance(ctx context.Context, network string, token, owner common.Address) (*big.Int, error) {
 	n := rt.networks[network]
@@ -330,6 +357,9 @@ func (as asset) extra() json.RawMessage {
 
 // Destruct drains the settlement queue and closes chain connections.
 func (rt *appRuntime) Destruct() error {
+	if rt.stop != nil {
+		close(rt.stop)
+	}
 	if rt.engine != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), rt.app.drainTimeout())
 		rt.engine.Close(ctx)

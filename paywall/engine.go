@@ -62,6 +62,15 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 	if _, err := e.Rearm(ctx); err != nil {
 		return 0, err
 	}
+	return e.Resume(ctx)
+}
+
+// Resume requeues the journal's pending settlements (see Recover) without
+// re-arming the guard.
+func (e *Engine) Resume(ctx context.Context) (int, error) {
+	if e.Journal == nil {
+		return 0, nil
+	}
 	pending, err := e.Journal.Pending()
 	if err != nil {
 		return 0, fmt.Errorf("journal: listing pending payments: %w", err)

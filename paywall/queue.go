@@ -26,7 +26,7 @@ type QueueConfig struct {
 	// SettleTimeout bounds one settlement attempt. Default: 90 s.
 	SettleTimeout time.Duration
 	// MaxBackoff caps the wait between retries of a failed attempt.
-	// Default: 30 s.
+	// Default: 10 s (a chain that comes back is used within seconds).
 	MaxBackoff time.Duration
 	// Logger; default: none.
 	Logger *zap.Logger
@@ -82,7 +82,7 @@ func NewSettlementQueue(cfg QueueConfig) *SettlementQueue {
 		cfg.SettleTimeout = 90 * time.Second
 	}
 	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 30 * time.Second
+		cfg.MaxBackoff = 10 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
