@@ -34,6 +34,10 @@ const payee = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 // data directory.
 var testJournal = filepath.Join(os.TempDir(), fmt.Sprintf("x402-caddymodule-test-%d", os.Getpid()), "journal.db")
 
+// testLedger keeps the escrow ledger (escrow is always on for network dev)
+// out of the user's Caddy data directory too.
+var testLedger = filepath.Join(filepath.Dir(testJournal), "escrow.db")
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(filepath.Dir(testJournal))
@@ -89,13 +93,14 @@ func siteConfig(globalExtra, site string) string {
 		network dev
 		facilitator embedded
 		journal %s
+		escrow_ledger %s
 		%s
 	}
 }
 :%d {
 %s
 }
-`, sitePort, testJournal, globalExtra, sitePort, site)
+`, sitePort, testJournal, testLedger, globalExtra, sitePort, site)
 }
 
 // testChain returns the dev chain the runtime started.
