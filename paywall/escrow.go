@@ -59,7 +59,10 @@ func (s *EscrowScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p
 			}
 			return &closedSession{escrowClaim: base, res: res}, nil
 		}
-		resv, xe := s.op.Reserve(u.Session, u.RequestID, s.price, &o.Requirements)
+		resv, xe, err := s.op.Reserve(ctx, u.Session, u.RequestID, s.price, &o.Requirements)
+		if err != nil {
+			return nil, &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "the session store is unavailable; retry shortly", err)}
+		}
 		if xe != nil {
 			return nil, &Rejection{Status: http.StatusPaymentRequired, Err: xe}
 		}

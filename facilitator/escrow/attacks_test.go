@@ -109,28 +109,28 @@ func TestSessionUseAttacks(t *testing.T) {
 		{"another network's route", ref, "x7", &otherNet, facilitator.CodeEscrowSessionBinding},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if r, xe := e.op.Reserve(tc.ref, tc.rid, e.price, tc.req); xe == nil || xe.Code != tc.code {
+			if r, xe, _ := e.op.Reserve(ctx0, tc.ref, tc.rid, e.price, tc.req); xe == nil || xe.Code != tc.code {
 				t.Fatalf("got %v %v, want %s", r, xe, tc.code)
 			}
 		})
 	}
 	// A requestId in flight is refused too, and usable again once released.
-	r, xe := e.op.Reserve(ref, "dup", e.price, &e.req)
+	r, xe, _ := e.op.Reserve(ctx0, ref, "dup", e.price, &e.req)
 	if xe != nil {
 		t.Fatal(xe)
 	}
-	if _, xe := e.op.Reserve(ref, "dup", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowDuplicateRequest {
+	if _, xe, _ := e.op.Reserve(ctx0, ref, "dup", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowDuplicateRequest {
 		t.Fatalf("concurrent duplicate: %v", xe)
 	}
 	r.Release()
-	if r2, xe := e.op.Reserve(ref, "dup", e.price, &e.req); xe != nil {
+	if r2, xe, _ := e.op.Reserve(ctx0, ref, "dup", e.price, &e.req); xe != nil {
 		t.Fatalf("released requestId not reusable: %v", xe)
 	} else {
 		r2.Release()
 	}
 	// Near expiry no new use is accepted (the final capture must land).
 	e.op.cfg.Now = func() time.Time { return opened.Session.ExpiresAt().Add(-time.Minute) }
-	if _, xe := e.op.Reserve(ref, "late", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowSessionExpiring {
+	if _, xe, _ := e.op.Reserve(ctx0, ref, "late", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowSessionExpiring {
 		t.Fatalf("use near expiry: %v", xe)
 	}
 }

@@ -49,6 +49,20 @@ func (o *Operator) sweep(recovering bool) {
 	o.mu.RUnlock()
 	now := o.cfg.Now()
 	for _, s := range live {
+		if s.pi.Operator != o.Address() {
+			continue // another instance's session: it captures it
+		}
+		s.mu.Lock()
+		active := s.status == StatusActive
+		s.mu.Unlock()
+		if active && o.closeRequested(context.Background(), s) {
+			ctx, cancel := context.WithTimeout(context.Background(), o.cfg.ReceiptTimeout+30*time.Second)
+			if _, err := o.finish(ctx, s); err != nil {
+				o.log.Error("escrow: closing a session on request of another instance failed", zap.String("session", s.IDHex()), zap.Error(err))
+			}
+			cancel()
+			continue
+		}
 		s.mu.Lock()
 		status, pending := s.status, new(big.Int).Sub(s.committed, s.captured)
 		intent := s.rec.CaptureTarget != ""
@@ -86,12 +100,15 @@ func (o *Operator) capture(ctx context.Context, s *Session) (common.Hash, error)
 			return common.Hash{}, err
 		}
 	}
+	target, err := o.committedTotal(ctx, s)
+	if err != nil {
+		return common.Hash{}, err
+	}
 	st, err := o.contract.PaymentState(ctx, s.ID)
 	if err != nil {
 		return common.Hash{}, err
 	}
 	s.mu.Lock()
-	target := new(big.Int).Set(s.committed)
 	s.captured = new(big.Int).Set(st.RefundableAmount)
 	s.mu.Unlock()
 	delta := new(big.Int).Sub(target, st.RefundableAmount)
@@ -227,6 +244,14 @@ func (o *Operator) Close(ctx context.Context, ref *SessionRef) (*CloseResult, *f
 	if !s.tokenMatches(ref.Token) {
 		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionToken, "session token does not match"), nil
 	}
+	if s.pi.Operator != o.Address() {
+		// Another instance of ours holds the operator key: record the close;
+		// its capture worker captures and voids within CaptureInterval.
+		o.setSharedStatus(s, StatusClosing)
+		info := s.Info()
+		info.Status = StatusClosing
+		return &CloseResult{Session: info}, nil, nil
+	}
 	res, err := o.finish(ctx, s)
 	return res, nil, err
 }
@@ -240,6 +265,7 @@ func (o *Operator) finish(ctx context.Context, s *Session) (*CloseResult, error)
 		return o.closed(s, common.HexToHash(s.rec.VoidTx)), nil
 	case StatusActive, StatusClosing:
 		s.status = StatusClosing
+		defer o.setSharedStatus(s, StatusClosing)
 	default:
 		st := s.status
 		s.mu.Unlock()
@@ -278,6 +304,7 @@ func (o *Operator) finish(ctx context.Context, s *Session) (*CloseResult, error)
 		}
 		voidTx = rcpt.TxHash
 	}
+	o.setSharedStatus(s, StatusClosed)
 	s.mu.Lock()
 	s.status = StatusClosed
 	rec := *s.rec

@@ -56,9 +56,9 @@ func (o *Operator) Open(ctx context.Context, c *CreationPayload, req *facilitato
 	if s, ok := o.Session(id); ok && s.status != StatusOpening && s.status != StatusFailed {
 		// A repeated creation: serve from the existing session (a fresh
 		// requestId is still required), without a new token.
-		resv, xe := o.reserveIn(s, c.RequestID, price, req)
-		if xe != nil {
-			return nil, xe, nil
+		resv, xe, err := o.reserveIn(ctx, s, c.RequestID, price, req)
+		if xe != nil || err != nil {
+			return nil, xe, err
 		}
 		return &Opened{Session: s, Tx: common.HexToHash(s.rec.AuthorizeTx), Reservation: resv}, nil, nil
 	}
@@ -232,14 +232,23 @@ func (o *Operator) authorize(ctx context.Context, id [32]byte, pi *PaymentInfo, 
 		return nil, nil, err
 	}
 	s := newSession(id, rec)
+	if o.cfg.Shared != nil {
+		pctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+		err := o.cfg.Shared.Publish(pctx, id, rec)
+		cancel()
+		if err != nil {
+			return nil, nil, fmt.Errorf("escrow: publishing the session to the shared store: %w", err)
+		}
+		s.shared = true
+	}
 	o.mu.Lock()
 	o.sessions[id] = s
 	o.mu.Unlock()
 	o.log.Info("escrow session opened", zap.String("session", s.IDHex()), zap.String("payer", pi.Payer.Hex()),
 		zap.String("deposit", pi.MaxAmount.String()), zap.String("tx", tx.Hash().Hex()))
-	resv, xe := o.reserveIn(s, requestID, price, req)
-	if xe != nil {
-		return nil, xe, nil
+	resv, xe, err := o.reserveIn(ctx, s, requestID, price, req)
+	if xe != nil || err != nil {
+		return nil, xe, err
 	}
 	return &Opened{Session: s, Token: token, Tx: tx.Hash(), Reservation: resv}, nil, nil
 }

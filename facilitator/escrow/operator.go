@@ -1,6 +1,7 @@
 package escrow
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -58,6 +59,10 @@ type Config struct {
 	// ReceiptTimeout bounds the wait for authorize/capture/void receipts.
 	// Default: 60 s.
 	ReceiptTimeout time.Duration
+	// Shared, when set, keeps session spending in a store that several
+	// instances share (Redis); nil keeps it in this process (with the
+	// ledger for what is committed).
+	Shared SharedSessions
 	// Now is the clock for serving decisions. Default: time.Now.
 	Now func() time.Time
 	// Logger; default none. Session tokens are never logged.
@@ -194,30 +199,45 @@ func (o *Operator) Session(id [32]byte) (*Session, bool) {
 // Reserve authenticates a usage request against its session, checks that
 // the session is for these requirements (network, token, receiver) and
 // reserves amount for requestID. No signature, no chain access.
-func (o *Operator) Reserve(ref *SessionRef, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error) {
+func (o *Operator) Reserve(ctx context.Context, ref *SessionRef, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error, error) {
 	id, err := parseID(ref.ID)
 	if err != nil {
-		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "session.id is not a 32-byte 0x-hex id")
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "session.id is not a 32-byte 0x-hex id"), nil
 	}
 	s, ok := o.Session(id)
+	if !ok && o.cfg.Shared != nil {
+		if s, err = o.loadShared(ctx, id); err != nil {
+			return nil, nil, err
+		}
+		ok = s != nil
+	}
 	if !ok {
-		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "no session %s here", ref.ID)
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "no session %s here", ref.ID), nil
 	}
 	if !s.tokenMatches(ref.Token) {
-		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionToken, "session token does not match")
+		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionToken, "session token does not match"), nil
 	}
-	return o.reserveIn(s, requestID, amount, req)
+	return o.reserveIn(ctx, s, requestID, amount, req)
 }
 
-func (o *Operator) reserveIn(s *Session, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error) {
-	if !facilitator.SameNetwork(req.Network, o.cfg.Network) || !sameAddr(s.pi.Token, req.Asset) || !sameAddr(s.pi.Receiver, req.PayTo) || s.pi.Operator != o.Address() {
+func (o *Operator) reserveIn(ctx context.Context, s *Session, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error, error) {
+	// A session is bound to the network, token and receiver it was opened
+	// for, and to our operator (or, with a shared store, to the instance of
+	// ours that opened it).
+	ours := s.pi.Operator == o.Address() || (o.cfg.Shared != nil && s.shared)
+	if !facilitator.SameNetwork(req.Network, o.cfg.Network) || !sameAddr(s.pi.Token, req.Asset) || !sameAddr(s.pi.Receiver, req.PayTo) || !ours {
 		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionBinding, "session %s pays %s in %s on %s; this route is %s in %s on %s",
-			s.IDHex(), s.pi.Receiver.Hex(), s.pi.Token.Hex(), o.cfg.Network, req.PayTo, req.Asset, req.Network)
+			s.IDHex(), s.pi.Receiver.Hex(), s.pi.Token.Hex(), o.cfg.Network, req.PayTo, req.Asset, req.Network), nil
 	}
-	if xe := s.reserve(requestID, amount, o.cfg.Now(), o.cfg.ServeMargin); xe != nil {
-		return nil, xe
+	if o.cfg.Shared != nil {
+		xe, err := o.reserveShared(ctx, s, requestID, amount)
+		if xe != nil || err != nil {
+			return nil, xe, err
+		}
+	} else if xe := s.reserve(requestID, amount, o.cfg.Now(), o.cfg.ServeMargin); xe != nil {
+		return nil, xe, nil
 	}
-	return &Reservation{Session: s, RequestID: requestID, Amount: new(big.Int).Set(amount), op: o}, nil
+	return &Reservation{Session: s, RequestID: requestID, Amount: new(big.Int).Set(amount), op: o}, nil, nil
 }
 
 // kick asks the capture worker to look at the sessions now.

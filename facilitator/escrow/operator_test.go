@@ -121,7 +121,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 	ref := &SessionRef{ID: opened.Session.IDHex(), Token: opened.Token}
 	for i := 1; i <= 100; i++ {
-		r, xe := e.op.Reserve(ref, fmt.Sprintf("req-%d", i), e.price, &e.req)
+		r, xe, _ := e.op.Reserve(ctx0, ref, fmt.Sprintf("req-%d", i), e.price, &e.req)
 		if xe != nil {
 			t.Fatalf("use %d: %v", i, xe)
 		}
@@ -146,7 +146,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if got := e.balance(payer); new(big.Int).Sub(payerBefore, got).Cmp(spent) != 0 {
 		t.Fatalf("payer paid %s, want %s", new(big.Int).Sub(payerBefore, got), spent)
 	}
-	if _, xe := e.op.Reserve(ref, "after-close", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowSessionClosed {
+	if _, xe, _ := e.op.Reserve(ctx0, ref, "after-close", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowSessionClosed {
 		t.Fatalf("use after close: %v", xe)
 	}
 }
@@ -165,7 +165,7 @@ func TestSessionNoOverdraft(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			<-start
-			r, xe := e.op.Reserve(ref, fmt.Sprintf("c-%d", i), e.price, &e.req)
+			r, xe, _ := e.op.Reserve(ctx0, ref, fmt.Sprintf("c-%d", i), e.price, &e.req)
 			if xe != nil {
 				if xe.Code != facilitator.CodeEscrowSessionBalance {
 					t.Errorf("unexpected refusal %v", xe)
@@ -194,7 +194,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	_, _ = opened.Reservation.Commit(nil)
 	ref := &SessionRef{ID: opened.Session.IDHex(), Token: opened.Token}
 	for i := 0; i < 7; i++ {
-		r, xe := e.op.Reserve(ref, fmt.Sprintf("r-%d", i), e.price, &e.req)
+		r, xe, _ := e.op.Reserve(ctx0, ref, fmt.Sprintf("r-%d", i), e.price, &e.req)
 		if xe != nil {
 			t.Fatal(xe)
 		}
@@ -213,10 +213,10 @@ func TestSessionSurvivesRestart(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// The token still works, and used requestIds stay used.
-	if _, xe := op2.Reserve(ref, "r-3", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowDuplicateRequest {
+	if _, xe, _ := op2.Reserve(ctx0, ref, "r-3", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowDuplicateRequest {
 		t.Fatalf("replayed requestId after restart: %v", xe)
 	}
-	if r, xe := op2.Reserve(ref, "r-new", e.price, &e.req); xe != nil {
+	if r, xe, _ := op2.Reserve(ctx0, ref, "r-new", e.price, &e.req); xe != nil {
 		t.Fatal(xe)
 	} else {
 		r.Release()

@@ -45,6 +45,8 @@ type Session struct {
 	requests  map[string]bool
 	// captureMu serialises captures (and the close) of this session.
 	captureMu sync.Mutex
+	// shared: the session lives in the operator's shared store.
+	shared bool
 }
 
 func newSession(id [32]byte, rec *SessionRecord) *Session {
@@ -156,6 +158,10 @@ func (r *Reservation) Commit(actual *big.Int) (*big.Int, error) {
 		return nil, errDone
 	}
 	r.done = true
+	if r.op.cfg.Shared != nil {
+		s.mu.Unlock()
+		return r.commitShared(actual)
+	}
 	s.reserved.Sub(s.reserved, r.Amount)
 	if actual.Sign() == 0 {
 		delete(s.requests, r.RequestID)
@@ -186,6 +192,10 @@ func (r *Reservation) Release() {
 		return
 	}
 	r.done = true
+	if r.op.cfg.Shared != nil {
+		go r.releaseShared()
+		return
+	}
 	s.reserved.Sub(s.reserved, r.Amount)
 	delete(s.requests, r.RequestID)
 }

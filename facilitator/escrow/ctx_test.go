@@ -1,0 +1,5 @@
+package escrow
+
+import "context"
+
+var ctx0 = context.Background()
