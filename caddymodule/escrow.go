@@ -8,6 +8,7 @@ import (
 
 	"github.com/caddy-x402/x402/facilitator/escrow"
 	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/paywall/redisstore"
 	"github.com/caddy-x402/x402/policies"
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
@@ -118,7 +119,12 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 		return fmt.Errorf("x402 escrow ledger: %w", err)
 	}
 	rt.ledger = path
+	var shared escrow.SharedSessions
+	if g, ok := rt.guard.(*redisstore.Guard); ok {
+		shared = g.Sessions() // several instances spend one session
+	}
 	op, err := escrow.NewOperator(escrow.Config{
+		Shared:  shared,
 		ChainID: n.chainID, Network: n.id, Sender: sender, Escrow: esc, Collector: col, Ledger: val.(pooledLedger).Ledger,
 		MinDeposit: minDep, MaxDeposit: maxDep, CaptureThreshold: threshold,
 		MinSession: time.Duration(ec.MinSession), MaxSession: time.Duration(ec.MaxSession),

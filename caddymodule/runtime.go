@@ -41,6 +41,9 @@ type appRuntime struct {
 	// holds; guardFresh says this runtime created it.
 	guardKey   string
 	guardFresh bool
+	// guard is the replay guard (its Redis connection also holds shared
+	// escrow sessions).
+	guard paywall.ReplayGuard
 	// stop ends background work of this runtime.
 	stop chan struct{}
 	// ledger is the pool key (path) of the escrow ledger this runtime holds.
@@ -97,6 +100,11 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		}
 		key = k
 	}
+	guard, err := rt.newGuard(repl)
+	if err != nil {
+		return nil, err
+	}
+	rt.guard = guard
 	for _, nc := range a.Networks {
 		n, err := rt.addNetwork(repl, nc)
 		if err != nil {
@@ -144,10 +152,6 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		}
 	} else if mode != "embedded" {
 		return nil, fmt.Errorf("x402 facilitator mode %q: want embedded or remote", mode)
-	}
-	guard, err := rt.newGuard(repl)
-	if err != nil {
-		return nil, err
 	}
 	metrics := newObserver()
 	funds := paywall.NewFunds(rt.readBalance, 0)

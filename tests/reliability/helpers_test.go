@@ -32,6 +32,9 @@ import (
 // price is what one paid request costs, in token units (0.01 USDC).
 const price = 10000
 
+// sessionPrice is the price of the escrow route /session/*, in token units.
+const sessionPrice = 2000
+
 var (
 	buildOnce sync.Once
 	buildDir  string
@@ -78,6 +81,8 @@ type env struct {
 	anvil    *testsvc.Anvil
 	ec       *ethclient.Client
 	token    common.Address
+	escrow   common.Address // AuthCaptureEscrow
+	collect  common.Address // its ERC-3009 payment collector
 	accounts []devchain.Account
 	payer    devchain.Account // dev account 2
 	payTo    common.Address   // fresh: its balance starts at 0
@@ -99,11 +104,14 @@ func newEnv(t *testing.T, anvilArgs ...string) *env {
 		Token   struct {
 			Address, Name, Version string
 		} `json:"token"`
+		Contracts map[string]string `json:"contracts"`
 	}
 	if err := json.Unmarshal(out, &dep); err != nil || dep.ChainID != 84532 {
 		t.Fatalf("deploy output %s: %v", out, err)
 	}
 	e.token = common.HexToAddress(dep.Token.Address)
+	e.escrow = common.HexToAddress(dep.Contracts["AuthCaptureEscrow"])
+	e.collect = common.HexToAddress(dep.Contracts["ERC3009PaymentCollector"])
 	if e.ec, err = ethclient.Dial(e.anvil.URL); err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +156,7 @@ type opts struct {
 	queueCapacity int
 	description   string // route description (changed to force a reload)
 	rpc           string // default: the env's anvil
+	escrow        bool   // enable escrow sessions and the /session/* route
 }
 
 // instance is one running Caddy binary.
@@ -200,6 +209,12 @@ func (i *instance) writeCaddyfile() {
 	if o.queueCapacity > 0 {
 		fmt.Fprintf(&extra, "\t\tqueue_capacity %d\n", o.queueCapacity)
 	}
+	escrowBlock, sessionRoute := "", ""
+	if o.escrow {
+		escrowBlock = fmt.Sprintf("\n\t\t\tescrow {\n\t\t\t\tcontract %s\n\t\t\t\tcollector %s\n\t\t\t\tcapture_interval 1s\n\t\t\t}", e.escrow.Hex(), e.collect.Hex())
+		sessionRoute = fmt.Sprintf("\n\tx402 /session/* {\n\t\tprice \"%d units\"\n\t\tpay_to %s\n\t\tscheme escrow\n\t}", sessionPrice, e.payTo.Hex())
+		fmt.Fprintf(&extra, "\t\tescrow_ledger %s\n", filepath.Join(i.dir, "escrow.db"))
+	}
 	cf := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	persist_config off
@@ -210,7 +225,7 @@ func (i *instance) writeCaddyfile() {
 			asset %s {
 				name "USD Coin"
 				version 2
-			}
+			}%s
 		}
 		facilitator embedded {
 			key_file %s
@@ -226,7 +241,7 @@ http://127.0.0.1:%d {
 		description %q
 		max_timeout 600s
 		settle_delay %s
-	}
+	}%s
 	handle_path /facilitator/* {
 		x402_facilitator
 	}
@@ -234,8 +249,8 @@ http://127.0.0.1:%d {
 		reverse_proxy %s
 	}
 }
-`, i.admin, filepath.Join(i.dir, "data"), o.rpc, e.token.Hex(), e.keyFile(o.settler), filepath.Join(i.dir, "journal.db"),
-		extra.String(), i.port, price, e.payTo.Hex(), o.description, o.settleDelay, strings.TrimPrefix(e.up.URL, "http://"))
+`, i.admin, filepath.Join(i.dir, "data"), o.rpc, e.token.Hex(), escrowBlock, e.keyFile(o.settler), filepath.Join(i.dir, "journal.db"),
+		extra.String(), i.port, price, e.payTo.Hex(), o.description, o.settleDelay, sessionRoute, strings.TrimPrefix(e.up.URL, "http://"))
 	if err := os.WriteFile(i.caddyfile, []byte(cf), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
