@@ -108,31 +108,61 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 		return fmt.Errorf("x402 network %s escrow capture_threshold: %w", nc.Name, err)
 	}
 	path := rt.app.escrowLedgerPath()
-	val, _, err := ledgers.LoadOrNew(path, func() (caddy.Destructor, error) {
-		l, err := escrow.OpenLedger(path)
-		if err != nil {
+	key := fmt.Sprintf("escrow:%d:%s:%s", n.chainID, esc.Hex(), path)
+	val, loaded, err := operators.LoadOrNew(key, func() (caddy.Destructor, error) {
+		po := &pooledOperator{senderKey: senderKey(n, sender.Address().Hex()), ledger: path}
+		// Hold the sender and the ledger for as long as the operator lives.
+		if _, _, err := senders.LoadOrNew(po.senderKey, func() (caddy.Destructor, error) {
+			return nil, fmt.Errorf("settlement sender is gone")
+		}); err != nil {
 			return nil, err
 		}
-		return pooledLedger{l}, nil
+		lv, _, err := ledgers.LoadOrNew(path, func() (caddy.Destructor, error) {
+			l, err := escrow.OpenLedger(path)
+			if err != nil {
+				return nil, err
+			}
+			return pooledLedger{l}, nil
+		})
+		if err != nil {
+			_, _ = senders.Delete(po.senderKey)
+			return nil, fmt.Errorf("x402 escrow ledger: %w", err)
+		}
+		var shared escrow.SharedSessions
+		if st := rt.app.Store; st != nil && st.Type == "redis" {
+			// Its own connection: the operator may outlive this runtime.
+			url, err := caddy.NewReplacer().ReplaceOrErr(st.URL, true, true)
+			if err == nil {
+				po.shared, err = redisstore.New(redisstore.Options{URL: url, Namespace: st.Namespace})
+			}
+			if err != nil {
+				_ = po.Destruct()
+				return nil, fmt.Errorf("x402 escrow sessions on redis: %w", err)
+			}
+			shared = po.shared.Sessions() // several instances spend one session
+		}
+		op, err := escrow.NewOperator(escrow.Config{
+			Shared:  shared,
+			ChainID: n.chainID, Network: n.id, Sender: sender, Escrow: esc, Collector: col, Ledger: lv.(pooledLedger).Ledger,
+			MinDeposit: minDep, MaxDeposit: maxDep, CaptureThreshold: threshold,
+			MinSession: time.Duration(ec.MinSession), MaxSession: time.Duration(ec.MaxSession),
+			ServeMargin: time.Duration(ec.ServeMargin), CaptureMargin: time.Duration(ec.CaptureMargin),
+			CaptureInterval: time.Duration(ec.CaptureInterval), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: rt.log,
+		})
+		if err != nil {
+			_ = po.Destruct()
+			return nil, fmt.Errorf("x402 network %s: %w", nc.Name, err)
+		}
+		po.op = op
+		return po, nil
 	})
 	if err != nil {
-		return fmt.Errorf("x402 escrow ledger: %w", err)
+		return err
 	}
-	rt.ledger = path
-	var shared escrow.SharedSessions
-	if g, ok := rt.guard.(*redisstore.Guard); ok {
-		shared = g.Sessions() // several instances spend one session
-	}
-	op, err := escrow.NewOperator(escrow.Config{
-		Shared:  shared,
-		ChainID: n.chainID, Network: n.id, Sender: sender, Escrow: esc, Collector: col, Ledger: val.(pooledLedger).Ledger,
-		MinDeposit: minDep, MaxDeposit: maxDep, CaptureThreshold: threshold,
-		MinSession: time.Duration(ec.MinSession), MaxSession: time.Duration(ec.MaxSession),
-		ServeMargin: time.Duration(ec.ServeMargin), CaptureMargin: time.Duration(ec.CaptureMargin),
-		CaptureInterval: time.Duration(ec.CaptureInterval), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: rt.log,
-	})
-	if err != nil {
-		return fmt.Errorf("x402 network %s: %w", nc.Name, err)
+	rt.operatorKeys = append(rt.operatorKeys, key)
+	op := val.(*pooledOperator).op
+	if loaded {
+		rt.log.Debug("reusing the escrow operator across a config reload (its settings change once no config uses it)", zap.String("network", n.id))
 	}
 	n.escrow = op
 	rt.log.Info("escrow sessions enabled", zap.String("network", n.id), zap.String("escrow", esc.Hex()),

@@ -46,8 +46,9 @@ type appRuntime struct {
 	guard paywall.ReplayGuard
 	// stop ends background work of this runtime.
 	stop chan struct{}
-	// ledger is the pool key (path) of the escrow ledger this runtime holds.
-	ledger string
+	// senderKeys and operatorKeys are the pooled senders and escrow
+	// operators this runtime holds.
+	senderKeys, operatorKeys []string
 	// devEscrow is the dev chain's escrow and collector address.
 	devEscrow [2]string
 }
@@ -61,6 +62,8 @@ type network struct {
 	exact   *exact.Facilitator // embedded mode
 	escrow  *escrow.Operator   // embedded mode, escrow enabled
 	dev     bool
+	devKey  string // pool key of the dev chain
+	rpcURL  string // expanded rpc URL (not for dev)
 }
 
 // asset is a resolved token.
@@ -118,7 +121,11 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			if k == nil {
 				return nil, fmt.Errorf("x402 network %s: the embedded facilitator needs a key (facilitator embedded { key {env.X402_FACILITATOR_KEY} } or key_file)", nc.Name)
 			}
-			sender := evm.NewSender(n.backend, k, new(big.Int).SetUint64(n.chainID))
+			sender, sk, err := rt.loadSender(n, n.rpcURL, newKeyPair(k))
+			if err != nil {
+				return nil, err
+			}
+			rt.senderKeys = append(rt.senderKeys, sk)
 			f, err := exact.New(exact.Config{
 				ChainID: n.chainID, Backend: n.backend, Sender: sender, Simulate: nc.Simulate,
 				MaxValidity: time.Duration(a.MaxValidity), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: log,
@@ -209,6 +216,7 @@ func (rt *appRuntime) addNetwork(repl *caddy.Replacer, nc *NetworkConfig) (*netw
 			return nil, err
 		}
 		rt.devKeys = append(rt.devKeys, dc.key)
+		n.devKey = dc.key
 		rt.devEscrow = [2]string{dc.chain.Escrow.Hex(), dc.chain.ERC3009Collector.Hex()}
 		n.dev, n.chainID, n.backend = true, dc.chainID(), dc.backend()
 		n.id = facilitator.CAIP2(fmt.Sprintf("eip155:%d", n.chainID))
@@ -229,7 +237,7 @@ func (rt *appRuntime) addNetwork(repl *caddy.Replacer, nc *NetworkConfig) (*netw
 				return nil, fmt.Errorf("x402 network %s: connecting to rpc: %w", nc.Name, err)
 			}
 			rt.clients = append(rt.clients, c)
-			n.backend = c
+			n.backend, n.rpcURL = c, url
 		}
 	}
 	if _, dup := rt.networks[n.id]; dup {
@@ -372,13 +380,11 @@ func (rt *appRuntime) Destruct() error {
 	for _, c := range rt.clients {
 		c.Close()
 	}
-	for _, n := range rt.order {
-		if n.escrow != nil {
-			n.escrow.Stop()
-		}
+	for _, k := range rt.operatorKeys {
+		_, _ = operators.Delete(k)
 	}
-	if rt.ledger != "" {
-		_, _ = ledgers.Delete(rt.ledger)
+	for _, k := range rt.senderKeys {
+		_, _ = senders.Delete(k)
 	}
 	if rt.journal != "" {
 		_, _ = journals.Delete(rt.journal)

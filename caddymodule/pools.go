@@ -1,0 +1,105 @@
+package caddymodule
+
+import (
+	"crypto/ecdsa"
+	"fmt"
+	"math/big"
+
+	"github.com/caddy-x402/x402/facilitator/escrow"
+	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/paywall/redisstore"
+	"github.com/caddyserver/caddy/v2"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+)
+
+// What must outlive a config reload lives in process-wide pools, each entry
+// owning what it uses. Two of a kind would be a bug: two transaction
+// senders for one account collide on nonces, and two escrow operators over
+// one ledger each count only their own commits (lost use, overdraft).
+
+// senders holds one transaction sender per (chain, account), with its own
+// RPC connection: the runtime that created it may be gone while the next
+// one still settles through it.
+var senders = caddy.NewUsagePool()
+
+type pooledSender struct {
+	sender *evm.Sender
+	client *ethclient.Client // nil on the dev chain
+	devKey string            // dev chain pool reference held, if any
+}
+
+func (p *pooledSender) Destruct() error {
+	if p.client != nil {
+		p.client.Close()
+	}
+	if p.devKey != "" {
+		_, _ = devChains.Delete(p.devKey)
+	}
+	return nil
+}
+
+func senderKey(n *network, addr string) string { return fmt.Sprintf("sender:%d:%s", n.chainID, addr) }
+
+// loadSender returns the pooled sender of key k on network n (the caller
+// holds a reference until its Destruct) and its pool key.
+func (rt *appRuntime) loadSender(n *network, rpcURL string, k keyPair) (*evm.Sender, string, error) {
+	pk := senderKey(n, k.addr)
+	val, _, err := senders.LoadOrNew(pk, func() (caddy.Destructor, error) {
+		ps := &pooledSender{}
+		backend := n.backend
+		if n.dev {
+			// Hold the dev chain for as long as the sender lives.
+			if _, _, err := devChains.LoadOrNew(n.devKey, func() (caddy.Destructor, error) {
+				return nil, fmt.Errorf("dev chain %s is gone", n.devKey)
+			}); err != nil {
+				return nil, err
+			}
+			ps.devKey = n.devKey
+		} else {
+			c, err := ethclient.Dial(rpcURL)
+			if err != nil {
+				return nil, fmt.Errorf("x402 network %s: connecting the settlement sender: %w", n.id, err)
+			}
+			ps.client, backend = c, c
+		}
+		ps.sender = evm.NewSender(backend, k.key, new(big.Int).SetUint64(n.chainID))
+		return ps, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return val.(*pooledSender).sender, pk, nil
+}
+
+// operators holds one escrow operator per (chain, escrow, ledger file).
+var operators = caddy.NewUsagePool()
+
+type pooledOperator struct {
+	op        *escrow.Operator
+	shared    *redisstore.Guard // own Redis connection, when sessions are shared
+	senderKey string            // sender pool reference held
+	ledger    string            // ledger pool reference held
+}
+
+func (p *pooledOperator) Destruct() error {
+	if p.op != nil {
+		p.op.Stop()
+	}
+	if p.shared != nil {
+		_ = p.shared.Close()
+	}
+	_, _ = senders.Delete(p.senderKey)
+	_, _ = ledgers.Delete(p.ledger)
+	return nil
+}
+
+// keyPair is a settlement key and its address.
+type keyPair struct {
+	key  *ecdsa.PrivateKey
+	addr string
+}
+
+func newKeyPair(k *ecdsa.PrivateKey) keyPair {
+	return keyPair{key: k, addr: crypto.PubkeyToAddress(k.PublicKey).Hex()}
+}
