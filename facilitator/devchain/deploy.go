@@ -3,12 +3,11 @@ package devchain
 import (
 	"context"
 	"crypto/ecdsa"
-	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 
+	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
@@ -46,36 +45,11 @@ func WaitReceipt(ctx context.Context, b ReceiptReader, tx common.Hash, timeout t
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	poll := time.Millisecond
-	var lastErr error
-	for {
-		r, err := b.TransactionReceipt(ctx, tx)
-		if err == nil && r != nil {
-			return r, nil
-		}
-		if err != nil && !retryableReceiptError(err) {
-			lastErr = err
-		}
-		t := time.NewTimer(poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if lastErr != nil {
-				return nil, fmt.Errorf("devchain: waiting for receipt of %s: %w (last error: %v)", tx.Hex(), ctx.Err(), lastErr)
-			}
-			return nil, fmt.Errorf("devchain: waiting for receipt of %s: %w", tx.Hex(), ctx.Err())
-		case <-t.C:
-		}
-		if poll < 5*time.Millisecond {
-			poll += time.Millisecond
-		}
+	r, err := evm.WaitReceipt(ctx, b, tx, 5*time.Millisecond)
+	if err != nil {
+		return nil, fmt.Errorf("devchain: %w", err)
 	}
-}
-
-// retryableReceiptError is "no receipt yet" in the words of the simulated
-// backend and ethclient (ethereum.NotFound) and of geth right after start.
-func retryableReceiptError(err error) bool {
-	return errors.Is(err, ethereum.NotFound) || strings.Contains(err.Error(), "indexing is in progress")
+	return r, nil
 }
 
 // WaitSuccess waits for the receipt of tx like WaitReceipt and fails when the

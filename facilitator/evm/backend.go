@@ -89,11 +89,16 @@ func IsRetryableReceiptError(err error) bool {
 	return errors.Is(err, ethereum.NotFound) || strings.Contains(err.Error(), "indexing is in progress")
 }
 
+// ReceiptReader reads transaction receipts.
+type ReceiptReader interface {
+	TransactionReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error)
+}
+
 // WaitReceipt polls for the receipt of tx until ctx ends. It starts at
 // 2 ms and backs off to maxPoll (default 500 ms), so a fast local chain
 // answers in milliseconds and a real one is not hammered. Transport errors
 // are retried too: only ctx decides when to give up.
-func WaitReceipt(ctx context.Context, b Backend, tx common.Hash, maxPoll time.Duration) (*types.Receipt, error) {
+func WaitReceipt(ctx context.Context, b ReceiptReader, tx common.Hash, maxPoll time.Duration) (*types.Receipt, error) {
 	if maxPoll <= 0 {
 		maxPoll = 500 * time.Millisecond
 	}
