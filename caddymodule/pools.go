@@ -57,7 +57,7 @@ func (rt *appRuntime) loadSender(n *network, rpcURL string, k keyPair) (*evm.Sen
 			}
 			ps.devKey = n.devKey
 		} else {
-			c, err := ethclient.Dial(rpcURL)
+			c, err := dialRPC(rpcURL)
 			if err != nil {
 				return nil, fmt.Errorf("x402 network %s: connecting the settlement sender: %w", n.id, err)
 			}

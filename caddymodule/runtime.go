@@ -232,7 +232,7 @@ func (rt *appRuntime) addNetwork(repl *caddy.Replacer, nc *NetworkConfig) (*netw
 			if err != nil {
 				return nil, fmt.Errorf("x402 network %s rpc: %w", nc.Name, err)
 			}
-			c, err := ethclient.Dial(url)
+			c, err := dialRPC(url)
 			if err != nil {
 				return nil, fmt.Errorf("x402 network %s: connecting to rpc: %w", nc.Name, err)
 			}
