@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caddy-x402/x402/internal/groupcommit"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -20,10 +21,12 @@ var (
 )
 
 // BoltJournal is the embedded Journal: a bbolt file. Writes from concurrent
-// requests are group-committed (one fsync per batch), so a paid request
-// costs one durable write without serialising on the disk.
+// requests are group-committed (groupcommit: one commit per batch, no
+// batching delay), so a paid request costs one durable write without
+// serialising on the disk.
 type BoltJournal struct {
 	db        *bolt.DB
+	w         *groupcommit.Writer
 	stop      chan struct{}
 	closeOnce sync.Once
 	now       func() time.Time
@@ -41,7 +44,6 @@ func OpenBoltJournal(path string, sweep time.Duration) (*BoltJournal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening journal %s: %w", path, err)
 	}
-	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketPending, bucketSpent, bucketFailed} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -57,7 +59,7 @@ func OpenBoltJournal(path string, sweep time.Duration) (*BoltJournal, error) {
 	if sweep <= 0 {
 		sweep = time.Minute
 	}
-	j := &BoltJournal{db: db, stop: make(chan struct{}), now: time.Now}
+	j := &BoltJournal{db: db, w: groupcommit.New(db, 0), stop: make(chan struct{}), now: time.Now}
 	go j.sweepLoop(sweep)
 	return j, nil
 }
@@ -68,7 +70,7 @@ func (j *BoltJournal) Put(e *Entry) error {
 	if err != nil {
 		return fmt.Errorf("journal: encoding entry: %w", err)
 	}
-	return j.db.Batch(func(tx *bolt.Tx) error {
+	return j.w.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPending).Put([]byte(e.ID), b)
 	})
 }
@@ -77,7 +79,7 @@ func (j *BoltJournal) Put(e *Entry) error {
 // failed payment stays spent until its deadline (failures are also kept
 // whole for inspection), a released one is forgotten.
 func (j *BoltJournal) Finish(id string, state State, txHash, reason string) error {
-	return j.db.Batch(func(tx *bolt.Tx) error {
+	return j.w.Update(func(tx *bolt.Tx) error {
 		pending := tx.Bucket(bucketPending)
 		raw := pending.Get([]byte(id))
 		if raw == nil {
@@ -169,6 +171,7 @@ func (j *BoltJournal) Close() error {
 	var err error
 	j.closeOnce.Do(func() {
 		close(j.stop)
+		j.w.Close()
 		err = j.db.Close()
 	})
 	return err

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/caddy-x402/x402/internal/groupcommit"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -22,6 +23,7 @@ var (
 // crash before commit means the client never got its answer.
 type Ledger struct {
 	db *bolt.DB
+	w  *groupcommit.Writer
 }
 
 // SessionRecord is a session as stored.
@@ -52,7 +54,6 @@ func OpenLedger(path string) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("escrow ledger: opening %s: %w", path, err)
 	}
-	db.MaxBatchDelay = 2 * time.Millisecond
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketSessions, bucketDebits} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -64,11 +65,14 @@ func OpenLedger(path string) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("escrow ledger: %w", err)
 	}
-	return &Ledger{db: db}, nil
+	return &Ledger{db: db, w: groupcommit.New(db, 0)}, nil
 }
 
 // Close closes the ledger file.
-func (l *Ledger) Close() error { return l.db.Close() }
+func (l *Ledger) Close() error {
+	l.w.Close()
+	return l.db.Close()
+}
 
 // PutSession stores a session record durably.
 func (l *Ledger) PutSession(id [32]byte, rec *SessionRecord) error {
@@ -76,14 +80,14 @@ func (l *Ledger) PutSession(id [32]byte, rec *SessionRecord) error {
 	if err != nil {
 		return fmt.Errorf("escrow ledger: %w", err)
 	}
-	return l.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketSessions).Put(id[:], b) })
+	return l.w.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSessions).Put(id[:], b) })
 }
 
 // AddDebit records a committed debit durably. Committing a requestId twice
 // is refused: it would charge one answer twice.
 func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error {
 	key := append(append(make([]byte, 0, 32+len(requestID)), id[:]...), requestID...)
-	return l.db.Batch(func(tx *bolt.Tx) error {
+	return l.w.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketDebits)
 		if b.Get(key) != nil {
 			return fmt.Errorf("escrow ledger: request %q already committed", requestID)
