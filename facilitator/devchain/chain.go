@@ -250,8 +250,17 @@ func (c *Chain) setup(ctx context.Context, usdc *big.Int) error {
 	if esc != DevEscrowContracts {
 		return fmt.Errorf("devchain: escrow contracts deployed at %+v, not %+v", esc, DevEscrowContracts)
 	}
-	if err := CheckEscrow(ctx, c.Client, esc); err != nil {
-		return err
+	// Seen once under load: every receipt was in, yet the latest state
+	// did not show the contracts yet. Give the head a moment to catch up.
+	for attempt := 0; ; attempt++ {
+		err := CheckEscrow(ctx, c.Client, esc)
+		if err == nil {
+			break
+		}
+		if attempt == 50 || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	c.EscrowContracts = esc
 	c.Escrow, c.ERC3009Collector, c.RefundCollector = esc.Escrow, esc.ERC3009Collector, esc.RefundCollector
