@@ -6,10 +6,9 @@
 // It is the interop suite's official-facilitator.mjs with one change for
 // load: the settler account has viem's nonce manager. Without it, viem reads
 // the pending nonce for every settlement and concurrent settlements collide
-// ("nonce too low"): in a run without it (N=1000 N_SYNC=200) settlements
-// failed and a payment whose first settlement had failed was served on its
-// second use. The benchmark gives the official stack its working
-// configuration.
+// ("nonce too low"); a run without it (N=1000 N_SYNC=200) did not get
+// through the official exact row's warm-up. The benchmark gives the
+// official stack its working configuration.
 //
 //   node official-facilitator.mjs PORT RPC-URL KEY-FILE
 import { readFileSync } from 'node:fs';
