@@ -152,6 +152,16 @@ func cliPayCommand(exit cliExitFunc) *cobra.Command {
 	return cmd
 }
 
+// cliPayFailed reports a failed payment; when the server offers a scheme
+// the client implements but --scheme did not choose, it says how to pay it.
+func cliPayFailed(cmd *cobra.Command, err error) int {
+	var se *client.SchemeError
+	if errors.As(err, &se) && (se.Offered == facilitator.SchemeExact || se.Offered == facilitator.SchemeEscrow) {
+		return cliFailf(cmd, "%v (pass --scheme %s to pay it)", err, se.Offered)
+	}
+	return cliFailf(cmd, "%v", err)
+}
+
 // cliUsagef prints a usage error and returns status 2.
 func cliUsagef(cmd *cobra.Command, format string, args ...any) int {
 	return cliReport(cmd, cliExitUsage, format, args...)
@@ -251,7 +261,7 @@ func cliPrintPaymentHeader(cmd *cobra.Command, c *client.Client, req *http.Reque
 	}
 	r, err := c.Choose(pr)
 	if err != nil {
-		return cliFailf(cmd, "%v", err)
+		return cliPayFailed(cmd, err)
 	}
 	name, value, err := c.Sign(r, pr.Resource, version)
 	if err != nil {
@@ -314,7 +324,7 @@ func cliPrintPaid(cmd *cobra.Command, c *client.Client, req *http.Request, jsonO
 	case pe != nil && err != nil:
 		return cliFailf(cmd, "%v", pe)
 	case err != nil:
-		return cliFailf(cmd, "%v", err)
+		return cliPayFailed(cmd, err)
 	case pe != nil:
 		return cliFailf(cmd, "HTTP %d %s", pe.Status, strings.TrimSpace(http.StatusText(pe.Status)+" "+pe.Code))
 	}

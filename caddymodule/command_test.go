@@ -331,7 +331,8 @@ func TestCLIPayFailures(t *testing.T) {
 		{"refused payment", []string{refused.URL}, []string{facilitator.CodeExactInsufficientBalance, "not enough test USDC", "402"}, `"error":"` + facilitator.CodeExactInsufficientBalance},
 		{"refused payment, json", []string{"--json", refused.URL}, []string{facilitator.CodeExactInsufficientBalance}, `"status":402,"paid":false`},
 		{"price above --max-amount", []string{"--max-amount", "0.001", ok.URL}, []string{"exceeds the cap of 1000 units"}, ""},
-		{"scheme not offered", []string{"--scheme", "escrow", ok.URL}, []string{"no payable requirement"}, ""},
+		{"scheme not chosen", []string{"--scheme", "escrow", ok.URL}, []string{"no payable requirement", `scheme "exact" is not the configured "escrow"`, "pass --scheme exact to pay it"}, ""},
+		{"scheme not chosen, header only", []string{"--scheme", "escrow", "--header-only", ok.URL}, []string{"pass --scheme exact to pay it"}, ""},
 		{"not found", []string{missing.URL}, []string{"HTTP 404"}, "404 page not found"},
 		{"nothing listening", []string{dead.URL}, []string{"connect"}, ""},
 	}

@@ -108,7 +108,7 @@ var ErrNoKey = errors.New("x402 client: no signing key configured")
 // details (for exact: an EIP-712 domain).
 func (c *Client) payable(r *facilitator.PaymentRequirements) (scheme, error) {
 	if r.Scheme != c.scheme() {
-		return nil, fmt.Errorf("scheme %q is not the configured %q", clip(r.Scheme), c.scheme())
+		return nil, &SchemeError{Offered: r.Scheme, Configured: c.scheme()}
 	}
 	s, ok := lookupScheme(r.Scheme)
 	if !ok {

@@ -49,6 +49,18 @@ func (e *AmountError) Error() string {
 	return fmt.Sprintf("amount %s units exceeds the cap of %s units", e.Amount, e.Max)
 }
 
+// SchemeError reports a requirement in another scheme than Client.Scheme.
+// The client never switches schemes by itself: an escrow session locks a
+// deposit, which the caller must choose.
+type SchemeError struct {
+	Offered    string
+	Configured string
+}
+
+func (e *SchemeError) Error() string {
+	return fmt.Sprintf("scheme %q is not the configured %q", clip(e.Offered), e.Configured)
+}
+
 // UnpayableError is returned by Do when a 402 offers no requirement this
 // client may pay. Reasons holds one line per offered requirement saying why
 // it was skipped; Errs holds the same as errors, so errors.As finds an
