@@ -79,6 +79,11 @@ func startCaddy(t *testing.T, caddyfile string) *caddytest.Tester {
 	})
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 30 * time.Second})
 	tester.InitServer(caddyfile, "caddyfile")
+	// The test helpers' requests go through http.DefaultClient, whose idle
+	// keep-alive connections still point at the previous test's server on
+	// the same port; the config load closed that server, and a request
+	// written on such a connection read EOF (seen once in CI).
+	http.DefaultClient.CloseIdleConnections()
 	return tester
 }
 
