@@ -72,8 +72,8 @@ const (
 // cliExitFunc turns an exit status into the error a cobra RunE returns.
 type cliExitFunc func(cmd *cobra.Command, code int) error
 
-// cliErrExit makes cobra's caller exit with status 1; the message was printed.
-var cliErrExit = errors.New("x402 command failed")
+// errCLIExit makes cobra's caller exit with status 1; the message was printed.
+var errCLIExit = errors.New("x402 command failed")
 
 // cliCaddyExit maps statuses onto Caddy's Main: 1 is any error, higher
 // statuses need caddycmd's exit error. Messages are printed by the
@@ -84,7 +84,7 @@ func cliCaddyExit(cmd *cobra.Command, code int) error {
 		return nil
 	case code == cliExitFailure:
 		cmd.SilenceErrors = true
-		return cliErrExit
+		return errCLIExit
 	default:
 		cmd.SilenceErrors = true
 		return caddycmd.WrapCommandFuncForCobra(func(caddycmd.Flags) (int, error) { return code, nil })(cmd, nil)

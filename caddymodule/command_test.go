@@ -17,6 +17,7 @@ import (
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/paywall"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/spf13/cobra"
 )
 
@@ -197,7 +198,7 @@ func TestCLILoadKeyFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := fmt.Sprintf("%x", key.D.Bytes()); got != strings.TrimLeft(cliDevAccount0Key, "0") {
+			if got := fmt.Sprintf("%x", crypto.FromECDSA(key)); got != cliDevAccount0Key {
 				t.Errorf("wrong key loaded")
 			}
 			if gotWarn := strings.Contains(warn.String(), "readable by group or others"); gotWarn != tt.wantWarn {
@@ -212,7 +213,7 @@ func TestCLILoadDevAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprintf("%x", key.D.Bytes()); got != cliDevAccount0Key {
+	if got := fmt.Sprintf("%x", crypto.FromECDSA(key)); got != cliDevAccount0Key {
 		t.Errorf("dev account 0 has the wrong key")
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"encoding/hex"
 	"errors"
 	"math/big"
 	"strings"
@@ -100,7 +101,7 @@ func TestSchemes(t *testing.T) {
 // TestErrorsNeverLeakKey makes sure no error text carries key material.
 func TestErrorsNeverLeakKey(t *testing.T) {
 	key := testKey(t)
-	secret := strings.TrimLeft(key.D.Text(16), "0")
+	secret := strings.TrimLeft(hex.EncodeToString(crypto.FromECDSA(key)), "0")
 	req := testRequirements("bad")
 	_, _, err := (&Client{Key: key}).Sign(&req, nil, 2)
 	if err == nil || strings.Contains(strings.ToLower(err.Error()), secret) {

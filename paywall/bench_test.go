@@ -1,6 +1,7 @@
 package paywall
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -82,7 +83,7 @@ func BenchmarkMemoryGuardClaim(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := g.Claim(nil, keys[i], until); err != nil {
+		if err := g.Claim(context.TODO(), keys[i], until); err != nil {
 			b.Fatal(err)
 		}
 	}

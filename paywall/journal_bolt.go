@@ -12,6 +12,7 @@ import (
 
 	"github.com/caddy-x402/x402/internal/groupcommit"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -211,7 +212,7 @@ func (j *BoltJournal) sweep(now time.Time) error {
 		}
 		return nil
 	})
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		return nil
 	}
 	return err

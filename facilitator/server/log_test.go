@@ -50,7 +50,7 @@ func TestLogging(t *testing.T) {
 	// Everything that could leak: tokens (right and wrong), payloads,
 	// signatures, RPC URLs from errors.
 	rec.SettleFunc = func(context.Context, *facilitator.PaymentPayload, *facilitator.PaymentRequirements) (facilitator.SettleResponse, error) {
-		return facilitator.SettleResponse{}, secretErr
+		return facilitator.SettleResponse{}, errSecret
 	}
 	serve(t, h, "POST", "/settle", v2Body(), good)
 	serve(t, h, "POST", "/settle", v2Body(), http.Header{"Authorization": {"Bearer wrongtoken"}})
@@ -85,7 +85,7 @@ func TestRedactError(t *testing.T) {
 	}{
 		{nil, ""},
 		{fmt.Errorf("plain"), "plain"},
-		{secretErr, `eth_call: Post "https://rpc.example/…": dial tcp: connection refused`},
+		{errSecret, `eth_call: Post "https://rpc.example/…": dial tcp: connection refused`},
 		{&url.Error{Op: "Get", URL: "::bad", Err: errors.New("x")}, `Get "<url>": x`},
 	} {
 		if got := redactError(tc.err); got != tc.want {

@@ -14,8 +14,8 @@ import (
 	"github.com/caddy-x402/x402/facilitator/server/servertest"
 )
 
-// secretErr looks like an RPC failure whose URL carries an API key.
-var secretErr = fmt.Errorf("eth_call: %w", &url.Error{Op: "Post", URL: "https://rpc.example/v2/SECRETKEY?key=SECRETKEY",
+// errSecret looks like an RPC failure whose URL carries an API key.
+var errSecret = fmt.Errorf("eth_call: %w", &url.Error{Op: "Post", URL: "https://rpc.example/v2/SECRETKEY?key=SECRETKEY",
 	Err: errors.New("dial tcp: connection refused")})
 
 type httpCase struct {
@@ -99,7 +99,7 @@ func TestRoutes(t *testing.T) {
 		{name: "supported error", method: "GET", path: "/supported", wantStatus: 503, wantCalls: []string{"Supported"},
 			setup: func(r *servertest.Recorder) {
 				r.SupportedFunc = func(context.Context) (facilitator.SupportedResponse, error) {
-					return facilitator.SupportedResponse{}, secretErr
+					return facilitator.SupportedResponse{}, errSecret
 				}
 			},
 			wantHeader: map[string]string{"Retry-After": "2"},
@@ -163,7 +163,7 @@ func TestVerify(t *testing.T) {
 			setup: verifyAnswers(facilitator.VerifyResponse{}, nil),
 			want:  map[string]any{"isValid": false, "invalidReason": facilitator.CodeUnexpectedVerifyError}},
 		{name: "infrastructure error", method: "POST", path: "/verify", body: v2Body(), wantStatus: 503, wantCalls: []string{"Verify"},
-			setup:      verifyAnswers(facilitator.VerifyResponse{}, secretErr),
+			setup:      verifyAnswers(facilitator.VerifyResponse{}, errSecret),
 			wantHeader: map[string]string{"Retry-After": "2"},
 			want:       map[string]any{"isValid": false, "invalidReason": facilitator.CodeUnexpectedVerifyError},
 			check:      noSecret},
@@ -220,7 +220,7 @@ func TestSettle(t *testing.T) {
 			setup: settleAnswers(facilitator.SettleResponse{}, nil),
 			want:  map[string]any{"success": false, "errorReason": facilitator.CodeUnexpectedSettleError}},
 		{name: "infrastructure error", method: "POST", path: "/settle", body: v2Body(), wantStatus: 503, wantCalls: []string{"Settle"},
-			setup:      settleAnswers(facilitator.SettleResponse{Transaction: "0xbroadcast"}, secretErr),
+			setup:      settleAnswers(facilitator.SettleResponse{Transaction: "0xbroadcast"}, errSecret),
 			wantHeader: map[string]string{"Retry-After": "2"},
 			want: map[string]any{"success": false, "errorReason": facilitator.CodeUnexpectedSettleError,
 				"transaction": "0xbroadcast", "network": "eip155:84532"},
