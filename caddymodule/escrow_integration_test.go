@@ -1,7 +1,9 @@
 package caddymodule
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddy-x402/x402/cli"
 	"github.com/caddy-x402/x402/client"
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/escrow"
@@ -524,7 +527,7 @@ func TestCaddyEscrowCLI(t *testing.T) {
 	}
 	pay := func() (out, string) {
 		t.Helper()
-		stdout, stderr, code := cliRunX402(t, "", "pay", "--dev-account", "6", "--scheme", "escrow", "--deposit", "0.50",
+		stdout, stderr, code := runX402(t, "", "pay", "--dev-account", "6", "--scheme", "escrow", "--deposit", "0.50",
 			"--session-file", file, "--json", siteURL+"/session/hello")
 		if code != 0 {
 			t.Fatalf("pay: exit %d: %s", code, stderr)
@@ -547,23 +550,23 @@ func TestCaddyEscrowCLI(t *testing.T) {
 	if s2 := second.PaymentResponse.Session; s2 == nil || s2.ID != s.ID || s2.Balance != "498000" || strings.Contains(raw, `"token"`) || strings.Contains(raw, s.Token) {
 		t.Fatalf("second call: %s", raw)
 	}
-	stdout, _, code := cliRunX402(t, "", "sessions", "--session-file", file)
+	stdout, _, code := runX402(t, "", "sessions", "--session-file", file)
 	if code != 0 || !strings.Contains(stdout, s.ID) || !strings.Contains(stdout, "0.498") || !strings.Contains(stdout, siteURL) ||
 		!strings.Contains(stdout, payTo.Hex()) || strings.Contains(stdout, s.Token) {
 		t.Fatalf("sessions: %d\n%s", code, stdout)
 	}
-	stdout, _, code = cliRunX402(t, "", "sessions", "--session-file", file, "--json")
+	stdout, _, code = runX402(t, "", "sessions", "--session-file", file, "--json")
 	if code != 0 || !strings.Contains(stdout, s.ID) || strings.Contains(stdout, s.Token) || strings.Contains(stdout, `"token"`) {
 		t.Fatalf("sessions --json: %d\n%s", code, stdout)
 	}
-	stdout, stderr, code := cliRunX402(t, "", "sessions", "close", "--session-file", file, s.ID[:10])
+	stdout, stderr, code := runX402(t, "", "sessions", "close", "--session-file", file, s.ID[:10])
 	if code != 0 || !strings.Contains(stdout, "captured  0.002") || !strings.Contains(stdout, "returned  0.498") || !strings.Contains(stdout, "void tx   0x") || strings.Contains(stdout, s.Token) {
 		t.Fatalf("sessions close: %d %s\n%s", code, stderr, stdout)
 	}
 	if got := balance(t, c, payTo); got.Int64() != 2000 {
 		t.Fatalf("payee holds %s", got)
 	}
-	stdout, _, _ = cliRunX402(t, "", "sessions", "--session-file", file)
+	stdout, _, _ = runX402(t, "", "sessions", "--session-file", file)
 	if !strings.Contains(stdout, "closed") {
 		t.Fatalf("after close: %s", stdout)
 	}
@@ -591,4 +594,18 @@ func TestDemoCaddyfileSessionRoutes(t *testing.T) {
 			t.Fatalf("adapted demo Caddyfile lacks %s", want)
 		}
 	}
+}
+
+// runX402 runs `caddy x402 args...` in-process and returns stdout, stderr and
+// the exit status; the dev accounts' keys must never be printed.
+func runX402(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = cli.Run(args, strings.NewReader(stdin), &out, &errOut)
+	for i := 0; i < 8; i++ {
+		if strings.Contains(out.String()+errOut.String(), hex.EncodeToString(crypto.FromECDSA(devKey(t, i)))) {
+			t.Fatalf("x402 %v printed dev account %d's private key", args, i)
+		}
+	}
+	return out.String(), errOut.String(), code
 }

@@ -5,7 +5,7 @@ package main
 import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
-	_ "github.com/caddy-x402/x402/caddymodule"
+	_ "github.com/caddy-x402/x402"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 )
 

@@ -1,4 +1,4 @@
-package caddymodule
+package cli
 
 import (
 	"context"
@@ -25,27 +25,27 @@ import (
 // mints it to the dev accounts and prints the addresses as JSON, ready for a
 // Caddyfile's `network … { rpc …; asset 0x… { name "USD Coin"; version 2 } }`.
 
-// cliDevchainContract is a group of contracts deployed after TestUSDC by
+// devchainContract is a group of contracts deployed after TestUSDC by
 // `caddy x402 devchain deploy`. Deploy gets the token's address and returns
 // the deployed contracts by name, which become keys of the JSON output's
 // "contracts" object.
-type cliDevchainContract struct {
+type devchainContract struct {
 	Name   string
 	Deploy func(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, token common.Address) (map[string]common.Address, error)
 }
 
-// cliDevchainContracts are deployed, in order, after TestUSDC (unless
+// devchainContracts are deployed, in order, after TestUSDC (unless
 // --escrow=false). This is the extension point for further test contracts:
 // append an entry, and its addresses appear under "contracts".
-var cliDevchainContracts = []cliDevchainContract{
-	{Name: "escrow", Deploy: cliDeployEscrow},
+var devchainContracts = []devchainContract{
+	{Name: "escrow", Deploy: deployEscrow},
 }
 
-// cliDeployEscrow deploys the escrow contracts (AuthCaptureEscrow with its
+// deployEscrow deploys the escrow contracts (AuthCaptureEscrow with its
 // TokenStore implementation, the ERC-3009 and refund collectors, and a
 // Multicall3Lite for the ERC-3009 collector). From dev account 0 on a fresh
 // node, right after TestUSDC, they land at devchain.DevEscrowContracts.
-func cliDeployEscrow(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, _ common.Address) (map[string]common.Address, error) {
+func deployEscrow(ctx context.Context, b devchain.Backend, key *ecdsa.PrivateKey, chainID *big.Int, _ common.Address) (map[string]common.Address, error) {
 	c, err := devchain.DeployEscrow(ctx, b, key, chainID, devchain.EscrowOptions{})
 	if err != nil {
 		return nil, err
@@ -59,8 +59,8 @@ func cliDeployEscrow(ctx context.Context, b devchain.Backend, key *ecdsa.Private
 	}, nil
 }
 
-// cliDevchainDeployOptions are the flags of `caddy x402 devchain deploy`.
-type cliDevchainDeployOptions struct {
+// devchainDeployOptions are the flags of `caddy x402 devchain deploy`.
+type devchainDeployOptions struct {
 	rpc        string
 	devAccount int
 	keyFile    string
@@ -70,19 +70,19 @@ type cliDevchainDeployOptions struct {
 	timeout    time.Duration
 }
 
-// cliDevchainOutput is what `caddy x402 devchain deploy` prints.
-type cliDevchainOutput struct {
+// devchainOutput is what `caddy x402 devchain deploy` prints.
+type devchainOutput struct {
 	ChainID   uint64            `json:"chainId"`
 	Network   string            `json:"network"`
 	Deployer  string            `json:"deployer"`
-	Token     cliDevchainToken  `json:"token"`
+	Token     devchainToken     `json:"token"`
 	Contracts map[string]string `json:"contracts"`
-	Minted    cliDevchainMinted `json:"minted"`
+	Minted    devchainMinted    `json:"minted"`
 }
 
-// cliDevchainToken describes the deployed TestUSDC, with the EIP-712 domain a
+// devchainToken describes the deployed TestUSDC, with the EIP-712 domain a
 // Caddyfile's asset block needs.
-type cliDevchainToken struct {
+type devchainToken struct {
 	Address  string `json:"address"`
 	Symbol   string `json:"symbol"`
 	Name     string `json:"name"`
@@ -90,13 +90,13 @@ type cliDevchainToken struct {
 	Decimals int    `json:"decimals"`
 }
 
-// cliDevchainMinted lists the mints: Amount in token units to each of To.
-type cliDevchainMinted struct {
+// devchainMinted lists the mints: Amount in token units to each of To.
+type devchainMinted struct {
 	Amount string   `json:"amount"`
 	To     []string `json:"to"`
 }
 
-func cliDevchainCommand(exit cliExitFunc) *cobra.Command {
+func devchainCommand(exit exitFunc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:                   "devchain <deploy> [flags]",
 		Short:                 "Deploys the project's test contracts on an external dev node (anvil, hardhat, geth --dev)",
@@ -105,17 +105,17 @@ func cliDevchainCommand(exit cliExitFunc) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				fmt.Fprintf(c.ErrOrStderr(), "caddy x402 devchain: unknown subcommand %q (want deploy)\n", args[0])
-				return exit(c, cliExitUsage)
+				return exit(c, exitUsage)
 			}
 			return c.Help()
 		},
 	}
-	cmd.AddCommand(cliDevchainDeployCommand(exit))
+	cmd.AddCommand(devchainDeployCommand(exit))
 	return cmd
 }
 
-func cliDevchainDeployCommand(exit cliExitFunc) *cobra.Command {
-	o := &cliDevchainDeployOptions{}
+func devchainDeployCommand(exit exitFunc) *cobra.Command {
+	o := &devchainDeployOptions{}
 	cmd := &cobra.Command{
 		Use:   "deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000] [--escrow=false] [--timeout 60s]",
 		Short: "Deploys TestUSDC and the escrow contracts, mints test USDC and prints the addresses as JSON",
@@ -137,9 +137,9 @@ AuthCaptureEscrow at 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512.`,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return exit(cmd, cliUsagef(cmd, "takes no arguments, got %q", args[0]))
+				return exit(cmd, usagef(cmd, "takes no arguments, got %q", args[0]))
 			}
-			return exit(cmd, cliRunDevchainDeploy(cmd, o))
+			return exit(cmd, runDevchainDeploy(cmd, o))
 		},
 	}
 	f := cmd.Flags()
@@ -153,34 +153,34 @@ AuthCaptureEscrow at 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512.`,
 	return cmd
 }
 
-func cliRunDevchainDeploy(cmd *cobra.Command, o *cliDevchainDeployOptions) int {
+func runDevchainDeploy(cmd *cobra.Command, o *devchainDeployOptions) int {
 	if o.rpc == "" {
-		return cliUsagef(cmd, "--rpc URL is required")
+		return usagef(cmd, "--rpc URL is required")
 	}
 	u, err := url.Parse(o.rpc)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss") {
-		return cliUsagef(cmd, "--rpc: want an http(s):// or ws(s):// URL")
+		return usagef(cmd, "--rpc: want an http(s):// or ws(s):// URL")
 	}
 	if o.timeout <= 0 {
-		return cliUsagef(cmd, "--timeout must be positive")
+		return usagef(cmd, "--timeout must be positive")
 	}
 	amount := new(big.Int) // --amount 0: deploy only
 	if a := strings.TrimSpace(o.amount); a != "0" && a != "0 units" {
 		if amount, err = policies.ParsePrice(a, 6); err != nil {
-			return cliUsagef(cmd, "--amount: %v", err)
+			return usagef(cmd, "--amount: %v", err)
 		}
 	}
 	devAccount := o.devAccount
 	if devAccount < 0 && o.keyFile == "" {
 		devAccount = 0
 	}
-	key, err := cliLoadKey(devAccount, o.keyFile, cmd.ErrOrStderr())
+	key, err := loadKey(devAccount, o.keyFile, cmd.ErrOrStderr())
 	if err != nil {
-		return cliUsagef(cmd, "%v", err)
+		return usagef(cmd, "%v", err)
 	}
-	recipients, err := cliDevchainRecipients(o.mintTo)
+	recipients, err := devchainRecipients(o.mintTo)
 	if err != nil {
-		return cliUsagef(cmd, "%v", err)
+		return usagef(cmd, "%v", err)
 	}
 
 	ctx := cmd.Context()
@@ -194,40 +194,40 @@ func cliRunDevchainDeploy(cmd *cobra.Command, o *cliDevchainDeployOptions) int {
 	where := u.Scheme + "://" + u.Host
 	ec, err := ethclient.DialContext(ctx, o.rpc)
 	if err != nil {
-		return cliFailf(cmd, "connecting to %s: %v", where, cliRedact(err, o.rpc))
+		return failf(cmd, "connecting to %s: %v", where, redact(err, o.rpc))
 	}
 	defer ec.Close()
 	chainID, err := ec.ChainID(ctx)
 	if err != nil {
-		return cliFailf(cmd, "reading the chain id from %s: %v", where, cliRedact(err, o.rpc))
+		return failf(cmd, "reading the chain id from %s: %v", where, redact(err, o.rpc))
 	}
 
 	deployer := crypto.PubkeyToAddress(key.PublicKey)
 	token, err := devchain.Deploy(ctx, ec, key, chainID)
 	if err != nil {
-		return cliFailf(cmd, "%v (does %s have ETH for gas on %s?)", cliRedact(err, o.rpc), deployer.Hex(), where)
+		return failf(cmd, "%v (does %s have ETH for gas on %s?)", redact(err, o.rpc), deployer.Hex(), where)
 	}
-	out := cliDevchainOutput{
+	out := devchainOutput{
 		ChainID:   chainID.Uint64(),
 		Network:   fmt.Sprintf("eip155:%d", chainID.Uint64()),
 		Deployer:  deployer.Hex(),
-		Token:     cliDevchainToken{Address: token.Hex(), Symbol: "USDC", Name: "USD Coin", Version: "2", Decimals: 6},
+		Token:     devchainToken{Address: token.Hex(), Symbol: "USDC", Name: "USD Coin", Version: "2", Decimals: 6},
 		Contracts: map[string]string{"TestUSDC": token.Hex()},
-		Minted:    cliDevchainMinted{Amount: amount.String(), To: make([]string, 0, len(recipients))},
+		Minted:    devchainMinted{Amount: amount.String(), To: make([]string, 0, len(recipients))},
 	}
 	// The domain the token reports must be the one printed: a Caddyfile built
 	// from this output would otherwise reject every signature.
 	d := evm.Domain{Name: out.Token.Name, Version: out.Token.Version, ChainID: out.ChainID, VerifyingContract: token}
 	if err := evm.CheckDomain(ctx, ec, d); err != nil {
-		return cliFailf(cmd, "TestUSDC at %s: %v", token.Hex(), cliRedact(err, o.rpc))
+		return failf(cmd, "TestUSDC at %s: %v", token.Hex(), redact(err, o.rpc))
 	}
-	for _, c := range cliDevchainContracts {
+	for _, c := range devchainContracts {
 		if c.Name == "escrow" && !o.escrow {
 			continue
 		}
 		addrs, err := c.Deploy(ctx, ec, key, chainID, token)
 		if err != nil {
-			return cliFailf(cmd, "deploying the %s contracts: %v", c.Name, cliRedact(err, o.rpc))
+			return failf(cmd, "deploying the %s contracts: %v", c.Name, redact(err, o.rpc))
 		}
 		for name, addr := range addrs {
 			out.Contracts[name] = addr.Hex()
@@ -235,7 +235,7 @@ func cliRunDevchainDeploy(cmd *cobra.Command, o *cliDevchainDeployOptions) int {
 	}
 	if amount.Sign() > 0 && len(recipients) > 0 {
 		if err := devchain.Mint(ctx, ec, key, chainID, token, amount, recipients...); err != nil {
-			return cliFailf(cmd, "%v", cliRedact(err, o.rpc))
+			return failf(cmd, "%v", redact(err, o.rpc))
 		}
 	}
 	for _, r := range recipients {
@@ -244,13 +244,13 @@ func cliRunDevchainDeploy(cmd *cobra.Command, o *cliDevchainDeployOptions) int {
 	enc := json.NewEncoder(cmd.OutOrStdout())
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		return cliFailf(cmd, "writing the output: %v", err)
+		return failf(cmd, "writing the output: %v", err)
 	}
 	return 0
 }
 
-// cliDevchainRecipients parses --mint-to, defaulting to the 10 dev accounts.
-func cliDevchainRecipients(list []string) ([]common.Address, error) {
+// devchainRecipients parses --mint-to, defaulting to the 10 dev accounts.
+func devchainRecipients(list []string) ([]common.Address, error) {
 	if len(list) == 0 {
 		accounts, err := devchain.DevAccounts(devchain.DefaultAccounts)
 		if err != nil {
@@ -280,9 +280,9 @@ func cliDevchainRecipients(list []string) ([]common.Address, error) {
 	return out, nil
 }
 
-// cliRedact removes the RPC URL (which may embed an API key) from an error
+// redact removes the RPC URL (which may embed an API key) from an error
 // text.
-func cliRedact(err error, rpc string) string {
+func redact(err error, rpc string) string {
 	s := err.Error()
 	if rpc != "" {
 		s = strings.ReplaceAll(s, rpc, "<rpc>")

@@ -1,4 +1,4 @@
-package caddymodule
+package cli
 
 import (
 	"context"
@@ -21,23 +21,23 @@ import (
 // them and `sessions close ID` has the operator capture what was used and
 // return the rest of the deposit.
 
-// cliEscrowFlags are the escrow flags of `caddy x402 pay`.
-type cliEscrowFlags struct {
+// escrowFlags are the escrow flags of `caddy x402 pay`.
+type escrowFlags struct {
 	deposit       string
 	sessionFile   string
 	sessionLength time.Duration
 	refundWindow  time.Duration
 }
 
-func cliAddEscrowFlags(f *pflag.FlagSet, e *cliEscrowFlags) {
+func addEscrowFlags(f *pflag.FlagSet, e *escrowFlags) {
 	f.StringVar(&e.deposit, "deposit", "1.00", "escrow: deposit `AMOUNT` locked by a new session (of a 6-decimal token, or \"N units\")")
 	f.StringVar(&e.sessionFile, "session-file", "", "escrow: sessions `FILE` (default $XDG_CONFIG_HOME/caddy-x402/sessions.json or ~/.config/caddy-x402/sessions.json)")
 	f.DurationVar(&e.sessionLength, "session-length", client.DefaultSessionLength, "escrow: `DURATION` of a new session")
 	f.DurationVar(&e.refundWindow, "refund-window", client.DefaultRefundWindow, "escrow: refund window `DURATION` after a new session's expiry")
 }
 
-// cliSessionStore opens --session-file or the default file.
-func cliSessionStore(path string) (*client.SessionStore, error) {
+// sessionStore opens --session-file or the default file.
+func sessionStore(path string) (*client.SessionStore, error) {
 	if path == "" {
 		p, err := client.DefaultSessionFile()
 		if err != nil {
@@ -48,8 +48,8 @@ func cliSessionStore(path string) (*client.SessionStore, error) {
 	return client.OpenSessionStore(path), nil
 }
 
-// cliEscrowOptions turns the flags into the client's escrow options.
-func cliEscrowOptions(e *cliEscrowFlags) (*client.EscrowOptions, error) {
+// escrowOptions turns the flags into the client's escrow options.
+func escrowOptions(e *escrowFlags) (*client.EscrowOptions, error) {
 	deposit, err := policies.ParsePrice(e.deposit, 6)
 	if err != nil || deposit.Sign() <= 0 {
 		return nil, fmt.Errorf("--deposit %q: want a positive amount such as 1.00 or \"500000 units\"", e.deposit)
@@ -57,14 +57,14 @@ func cliEscrowOptions(e *cliEscrowFlags) (*client.EscrowOptions, error) {
 	if e.sessionLength <= 0 || e.refundWindow <= 0 {
 		return nil, fmt.Errorf("--session-length and --refund-window must be positive")
 	}
-	store, err := cliSessionStore(e.sessionFile)
+	store, err := sessionStore(e.sessionFile)
 	if err != nil {
 		return nil, err
 	}
 	return &client.EscrowOptions{Sessions: store, Deposit: deposit, SessionLength: e.sessionLength, RefundWindow: e.refundWindow}, nil
 }
 
-func cliSessionsCommand(exit cliExitFunc) *cobra.Command {
+func sessionsCommand(exit exitFunc) *cobra.Command {
 	var file string
 	var jsonOut bool
 	cmd := &cobra.Command{
@@ -74,9 +74,9 @@ func cliSessionsCommand(exit cliExitFunc) *cobra.Command {
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return exit(cmd, cliUsagef(cmd, "unknown argument %q (want no argument, or close ID)", args[0]))
+				return exit(cmd, usagef(cmd, "unknown argument %q (want no argument, or close ID)", args[0]))
 			}
-			return exit(cmd, cliRunSessions(cmd, file, jsonOut))
+			return exit(cmd, runSessions(cmd, file, jsonOut))
 		},
 	}
 	cmd.PersistentFlags().StringVar(&file, "session-file", "", "sessions `FILE` (default $XDG_CONFIG_HOME/caddy-x402/sessions.json or ~/.config/caddy-x402/sessions.json)")
@@ -89,9 +89,9 @@ func cliSessionsCommand(exit cliExitFunc) *cobra.Command {
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return exit(cmd, cliUsagef(cmd, "want exactly one session ID (or a unique prefix of it), got %d arguments", len(args)))
+				return exit(cmd, usagef(cmd, "want exactly one session ID (or a unique prefix of it), got %d arguments", len(args)))
 			}
-			return exit(cmd, cliRunSessionClose(cmd, file, args[0], timeout, jsonOut))
+			return exit(cmd, runSessionClose(cmd, file, args[0], timeout, jsonOut))
 		},
 	}
 	closeCmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "`TIMEOUT` of the close request (it waits for the final capture and the void)")
@@ -99,14 +99,14 @@ func cliSessionsCommand(exit cliExitFunc) *cobra.Command {
 	return cmd
 }
 
-func cliRunSessions(cmd *cobra.Command, file string, jsonOut bool) int {
-	store, err := cliSessionStore(file)
+func runSessions(cmd *cobra.Command, file string, jsonOut bool) int {
+	store, err := sessionStore(file)
 	if err != nil {
-		return cliUsagef(cmd, "%v", err)
+		return usagef(cmd, "%v", err)
 	}
 	list, err := store.List()
 	if err != nil {
-		return cliFailf(cmd, "%v", err)
+		return failf(cmd, "%v", err)
 	}
 	if jsonOut {
 		views := make([]client.SessionView, 0, len(list))
@@ -116,7 +116,7 @@ func cliRunSessions(cmd *cobra.Command, file string, jsonOut bool) int {
 		enc := json.NewEncoder(cmd.OutOrStdout())
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(views); err != nil {
-			return cliFailf(cmd, "%v", err)
+			return failf(cmd, "%v", err)
 		}
 		return 0
 	}
@@ -133,14 +133,14 @@ func cliRunSessions(cmd *cobra.Command, file string, jsonOut bool) int {
 		if status == client.SessionActive && !now.Before(time.Unix(s.ExpiresAt, 0)) {
 			status = "expired"
 		}
-		fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, status, s.Origin(), s.Receiver, cliUnits(s.Balance), cliUnits(s.Deposit), cliExpiry(s.ExpiresAt, now))
+		fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, status, s.Origin(), s.Receiver, units(s.Balance), units(s.Deposit), expiry(s.ExpiresAt, now))
 	}
 	_ = out.Flush()
 	return 0
 }
 
-// cliUnits formats token units of a 6-decimal token ("-" when unknown).
-func cliUnits(units string) string {
+// units formats token units of a 6-decimal token ("-" when unknown).
+func units(units string) string {
 	n, ok := new(big.Int).SetString(units, 10)
 	if !ok {
 		return "-"
@@ -148,8 +148,8 @@ func cliUnits(units string) string {
 	return policies.FormatUnits(n, 6)
 }
 
-// cliExpiry is an expiry time with how far away it is.
-func cliExpiry(unix int64, now time.Time) string {
+// expiry is an expiry time with how far away it is.
+func expiry(unix int64, now time.Time) string {
 	t := time.Unix(unix, 0)
 	d := t.Sub(now).Round(time.Minute)
 	rel := "in " + d.String()
@@ -159,8 +159,8 @@ func cliExpiry(unix int64, now time.Time) string {
 	return fmt.Sprintf("%s (%s)", t.UTC().Format(time.RFC3339), rel)
 }
 
-// cliCloseJSON is the --json output of `sessions close`.
-type cliCloseJSON struct {
+// closeJSON is the --json output of `sessions close`.
+type closeJSON struct {
 	ID       string `json:"id"`
 	Payer    string `json:"payer"`
 	Receiver string `json:"receiver"`
@@ -170,13 +170,13 @@ type cliCloseJSON struct {
 	VoidTx   string `json:"voidTx,omitempty"`
 }
 
-func cliRunSessionClose(cmd *cobra.Command, file, id string, timeout time.Duration, jsonOut bool) int {
-	store, err := cliSessionStore(file)
+func runSessionClose(cmd *cobra.Command, file, id string, timeout time.Duration, jsonOut bool) int {
+	store, err := sessionStore(file)
 	if err != nil {
-		return cliUsagef(cmd, "%v", err)
+		return usagef(cmd, "%v", err)
 	}
 	if timeout <= 0 {
-		return cliUsagef(cmd, "--timeout must be positive")
+		return usagef(cmd, "--timeout must be positive")
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
@@ -185,7 +185,7 @@ func cliRunSessionClose(cmd *cobra.Command, file, id string, timeout time.Durati
 	c := &client.Client{HTTP: &http.Client{Timeout: timeout}, Escrow: &client.EscrowOptions{Sessions: store}}
 	res, err := c.CloseSession(ctx, id)
 	if err != nil {
-		return cliFailf(cmd, "%v", err)
+		return failf(cmd, "%v", err)
 	}
 	s := res.Session
 	str := func(n *big.Int) string {
@@ -197,19 +197,19 @@ func cliRunSessionClose(cmd *cobra.Command, file, id string, timeout time.Durati
 	if jsonOut {
 		enc := json.NewEncoder(cmd.OutOrStdout())
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(cliCloseJSON{ID: s.ID, Payer: s.Payer, Receiver: s.Receiver, Deposit: s.Deposit,
+		if err := enc.Encode(closeJSON{ID: s.ID, Payer: s.Payer, Receiver: s.Receiver, Deposit: s.Deposit,
 			Captured: str(res.Captured), Returned: str(res.Returned), VoidTx: res.VoidTx}); err != nil {
-			return cliFailf(cmd, "%v", err)
+			return failf(cmd, "%v", err)
 		}
 		return 0
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "closed session %s\n", s.ID)
 	if res.Captured != nil {
-		fmt.Fprintf(out, "  captured  %s to the receiver %s\n", cliUnits(res.Captured.String()), s.Receiver)
+		fmt.Fprintf(out, "  captured  %s to the receiver %s\n", units(res.Captured.String()), s.Receiver)
 	}
 	if res.Returned != nil {
-		fmt.Fprintf(out, "  returned  %s of the %s deposit to the payer %s\n", cliUnits(res.Returned.String()), cliUnits(s.Deposit), s.Payer)
+		fmt.Fprintf(out, "  returned  %s of the %s deposit to the payer %s\n", units(res.Returned.String()), units(s.Deposit), s.Payer)
 	}
 	voidTx := res.VoidTx
 	if voidTx == "" {

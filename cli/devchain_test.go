@@ -1,4 +1,4 @@
-package caddymodule
+package cli
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 )
 
-// cliStartRPCChain starts an embedded dev chain served over HTTP JSON-RPC, as
+// startRPCChain starts an embedded dev chain served over HTTP JSON-RPC, as
 // an external node (anvil) would be.
-func cliStartRPCChain(t *testing.T) *devchain.Chain {
+func startRPCChain(t *testing.T) *devchain.Chain {
 	t.Helper()
 	c, err := devchain.Start(devchain.Options{ChainID: 84532, RPCAddr: "127.0.0.1:0"})
 	if err != nil {
@@ -27,9 +27,9 @@ func cliStartRPCChain(t *testing.T) *devchain.Chain {
 	return c
 }
 
-func cliDecodeDeploy(t *testing.T, stdout string) cliDevchainOutput {
+func decodeDeploy(t *testing.T, stdout string) devchainOutput {
 	t.Helper()
-	var out cliDevchainOutput
+	var out devchainOutput
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
@@ -38,7 +38,7 @@ func cliDecodeDeploy(t *testing.T, stdout string) cliDevchainOutput {
 	return out
 }
 
-func cliTokenBalance(t *testing.T, rpc string, token, owner common.Address) *big.Int {
+func tokenBalance(t *testing.T, rpc string, token, owner common.Address) *big.Int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -55,12 +55,12 @@ func cliTokenBalance(t *testing.T, rpc string, token, owner common.Address) *big
 }
 
 func TestDevchainDeployDefaults(t *testing.T) {
-	c := cliStartRPCChain(t)
-	stdout, stderr, code := cliRunX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL)
+	c := startRPCChain(t)
+	stdout, stderr, code := runX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	out := cliDecodeDeploy(t, stdout)
+	out := decodeDeploy(t, stdout)
 	if out.ChainID != 84532 || out.Network != "eip155:84532" {
 		t.Errorf("chain %d %q, want 84532 eip155:84532", out.ChainID, out.Network)
 	}
@@ -97,56 +97,56 @@ func TestDevchainDeployDefaults(t *testing.T) {
 		if out.Minted.To[i] != a.Address.Hex() {
 			t.Errorf("minted to[%d] = %s, want dev account %d", i, out.Minted.To[i], i)
 		}
-		if got := cliTokenBalance(t, c.RPCURL, token, a.Address); got.Cmp(big.NewInt(1_000_000_000_000)) != 0 {
+		if got := tokenBalance(t, c.RPCURL, token, a.Address); got.Cmp(big.NewInt(1_000_000_000_000)) != 0 {
 			t.Errorf("dev account %d holds %s units of the new token", i, got)
 		}
 	}
 }
 
 func TestDevchainDeployKeyFileMintToAmount(t *testing.T) {
-	c := cliStartRPCChain(t)
+	c := startRPCChain(t)
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key")
-	if err := os.WriteFile(keyFile, []byte("0x"+cliDevAccount0Key+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte("0x"+devAccount0Key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	a, b := "0x000000000000000000000000000000000000dEaD", strings.ToLower(c.Accounts[5].Address.Hex())
-	stdout, stderr, code := cliRunX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--key-file", keyFile,
+	stdout, stderr, code := runX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--key-file", keyFile,
 		"--mint-to", a+","+b, "--amount", "2.5")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	out := cliDecodeDeploy(t, stdout)
+	out := decodeDeploy(t, stdout)
 	token := common.HexToAddress(out.Token.Address)
 	if out.Minted.Amount != "2500000" || len(out.Minted.To) != 2 {
 		t.Fatalf("minted %+v", out.Minted)
 	}
 	for _, addr := range []string{a, b} {
-		if got := cliTokenBalance(t, c.RPCURL, token, common.HexToAddress(addr)); got.Cmp(big.NewInt(2_500_000)) != 0 {
+		if got := tokenBalance(t, c.RPCURL, token, common.HexToAddress(addr)); got.Cmp(big.NewInt(2_500_000)) != 0 {
 			t.Errorf("%s holds %s units, want 2500000", addr, got)
 		}
 	}
-	if got := cliTokenBalance(t, c.RPCURL, token, c.Accounts[1].Address); got.Sign() != 0 {
+	if got := tokenBalance(t, c.RPCURL, token, c.Accounts[1].Address); got.Sign() != 0 {
 		t.Errorf("dev account 1 got %s units without being named", got)
 	}
 
 	// Raw units, and 0 for a deployment without mints.
-	stdout, stderr, code = cliRunX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--dev-account", "3", "--mint-to", a, "--amount", "7 units")
+	stdout, stderr, code = runX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--dev-account", "3", "--mint-to", a, "--amount", "7 units")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if out := cliDecodeDeploy(t, stdout); out.Minted.Amount != "7" || out.Deployer != c.Accounts[3].Address.Hex() {
+	if out := decodeDeploy(t, stdout); out.Minted.Amount != "7" || out.Deployer != c.Accounts[3].Address.Hex() {
 		t.Errorf("units: %+v", out)
 	}
-	stdout, stderr, code = cliRunX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--amount", "0", "--escrow=false")
+	stdout, stderr, code = runX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--amount", "0", "--escrow=false")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	out = cliDecodeDeploy(t, stdout)
+	out = decodeDeploy(t, stdout)
 	if len(out.Contracts) != 1 {
 		t.Errorf("--escrow=false deployed %v", out.Contracts)
 	}
-	if got := cliTokenBalance(t, c.RPCURL, common.HexToAddress(out.Token.Address), c.Accounts[0].Address); got.Sign() != 0 {
+	if got := tokenBalance(t, c.RPCURL, common.HexToAddress(out.Token.Address), c.Accounts[0].Address); got.Sign() != 0 {
 		t.Errorf("--amount 0 minted %s units", got)
 	}
 }
@@ -158,19 +158,19 @@ func TestDevchainDeployErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no rpc", []string{"devchain", "deploy"}, cliExitUsage, "--rpc URL is required"},
-		{"bad rpc", []string{"devchain", "deploy", "--rpc", "localhost:8545"}, cliExitUsage, "--rpc: want"},
-		{"both keys", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "--dev-account", "1", "--key-file", "k"}, cliExitUsage, "exclude each other"},
-		{"bad mint-to", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "--mint-to", "0x12"}, cliExitUsage, "--mint-to"},
-		{"bad amount", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "--amount", "1.0000001"}, cliExitUsage, "--amount"},
-		{"extra arg", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "now"}, cliExitUsage, "takes no arguments"},
-		{"unknown subcommand", []string{"devchain", "destroy"}, cliExitUsage, "unknown subcommand"},
-		{"unknown flag", []string{"devchain", "deploy", "--rpcc", "x"}, cliExitUsage, "unknown flag"},
+		{"no rpc", []string{"devchain", "deploy"}, exitUsage, "--rpc URL is required"},
+		{"bad rpc", []string{"devchain", "deploy", "--rpc", "localhost:8545"}, exitUsage, "--rpc: want"},
+		{"both keys", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "--dev-account", "1", "--key-file", "k"}, exitUsage, "exclude each other"},
+		{"bad mint-to", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "--mint-to", "0x12"}, exitUsage, "--mint-to"},
+		{"bad amount", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "--amount", "1.0000001"}, exitUsage, "--amount"},
+		{"extra arg", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1", "now"}, exitUsage, "takes no arguments"},
+		{"unknown subcommand", []string{"devchain", "destroy"}, exitUsage, "unknown subcommand"},
+		{"unknown flag", []string{"devchain", "deploy", "--rpcc", "x"}, exitUsage, "unknown flag"},
 		// Nothing listens on port 1; the secret in the URL must not be echoed.
-		{"unreachable", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1/v2/SECRETKEY", "--timeout", "3s"}, cliExitFailure, "http://127.0.0.1:1"},
+		{"unreachable", []string{"devchain", "deploy", "--rpc", "http://127.0.0.1:1/v2/SECRETKEY", "--timeout", "3s"}, exitFailure, "http://127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, stderr, code := cliRunX402(t, "", tc.args...)
+			_, stderr, code := runX402(t, "", tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.want)
 			}

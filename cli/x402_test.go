@@ -1,4 +1,4 @@
-package caddymodule
+package cli
 
 import (
 	"bytes"
@@ -23,36 +23,36 @@ import (
 
 // Dev account 0 of the public test mnemonic; its key must never be printed.
 const (
-	cliDevAccount0    = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-	cliDevAccount0Key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+	devAccount0    = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+	devAccount0Key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 )
 
-// cliExitCodeError carries a command's exit status in tests.
-type cliExitCodeError struct{ code int }
+// exitCodeError carries a command's exit status in tests.
+type exitCodeError struct{ code int }
 
-func (e *cliExitCodeError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+func (e *exitCodeError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-func cliTestExit(cmd *cobra.Command, code int) error {
+func testExit(cmd *cobra.Command, code int) error {
 	if code == 0 {
 		return nil
 	}
 	cmd.SilenceErrors = true
-	return &cliExitCodeError{code}
+	return &exitCodeError{code}
 }
 
-// cliRunX402 runs `caddy x402 args...` and returns stdout, stderr and the exit
+// runX402 runs `caddy x402 args...` and returns stdout, stderr and the exit
 // status.
-func cliRunX402(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+func runX402(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := &cobra.Command{Use: "x402", SilenceUsage: true}
-	cliSetupX402Command(cmd, cliTestExit)
+	setupX402Command(cmd, testExit)
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
 	cmd.SetIn(strings.NewReader(stdin))
 	cmd.SetArgs(args)
 	err := cmd.Execute()
-	var ec *cliExitCodeError
+	var ec *exitCodeError
 	switch {
 	case err == nil:
 	case errors.As(err, &ec):
@@ -60,34 +60,34 @@ func cliRunX402(t *testing.T, stdin string, args ...string) (stdout, stderr stri
 	default:
 		t.Fatalf("x402 %v: unexpected error %v", args, err)
 	}
-	if strings.Contains(out.String()+errOut.String(), cliDevAccount0Key) {
+	if strings.Contains(out.String()+errOut.String(), devAccount0Key) {
 		t.Fatalf("x402 %v printed a private key", args)
 	}
 	return out.String(), errOut.String(), code
 }
 
-// cliFakeFacilitator settles every payment the paywall verified, or refuses
+// fakeFacilitator settles every payment the paywall verified, or refuses
 // with failWith.
-type cliFakeFacilitator struct{ failWith string }
+type fakeFacilitator struct{ failWith string }
 
-func (cliFakeFacilitator) Supported(context.Context) (facilitator.SupportedResponse, error) {
+func (fakeFacilitator) Supported(context.Context) (facilitator.SupportedResponse, error) {
 	return facilitator.SupportedResponse{}, nil
 }
 
-func (cliFakeFacilitator) Verify(context.Context, *facilitator.PaymentPayload, *facilitator.PaymentRequirements) (facilitator.VerifyResponse, error) {
+func (fakeFacilitator) Verify(context.Context, *facilitator.PaymentPayload, *facilitator.PaymentRequirements) (facilitator.VerifyResponse, error) {
 	return facilitator.VerifyResponse{IsValid: true}, nil
 }
 
-func (f cliFakeFacilitator) Settle(_ context.Context, _ *facilitator.PaymentPayload, r *facilitator.PaymentRequirements) (facilitator.SettleResponse, error) {
+func (f fakeFacilitator) Settle(_ context.Context, _ *facilitator.PaymentPayload, r *facilitator.PaymentRequirements) (facilitator.SettleResponse, error) {
 	if f.failWith != "" {
 		return facilitator.SettleResponse{ErrorReason: f.failWith, ErrorMessage: "not enough test USDC", Network: r.Network}, nil
 	}
 	return facilitator.SettleResponse{Success: true, Transaction: "0x" + strings.Repeat("cd", 32), Network: r.Network}, nil
 }
 
-// cliPaidServer is our real paywall engine (settle mode "before") charging
+// paidServer is our real paywall engine (settle mode "before") charging
 // 0.01 USDC in front of a handler that echoes the request.
-func cliPaidServer(t *testing.T, f facilitator.Facilitator) *httptest.Server {
+func paidServer(t *testing.T, f facilitator.Facilitator) *httptest.Server {
 	t.Helper()
 	req := facilitator.PaymentRequirements{
 		Scheme: facilitator.SchemeExact, Network: "eip155:84532", Amount: "10000",
@@ -112,7 +112,7 @@ func cliPaidServer(t *testing.T, f facilitator.Facilitator) *httptest.Server {
 	return ts
 }
 
-func cliWriteFile(t *testing.T, name, content string, mode os.FileMode) string {
+func writeFile(t *testing.T, name, content string, mode os.FileMode) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), mode); err != nil {
@@ -124,9 +124,9 @@ func cliWriteFile(t *testing.T, name, content string, mode os.FileMode) string {
 	return p
 }
 
-func TestCLIPayUsageErrors(t *testing.T) {
-	key := cliWriteFile(t, "key", cliDevAccount0Key, 0o600)
-	badKey := cliWriteFile(t, "bad", "0xnothex", 0o600)
+func TestPayUsageErrors(t *testing.T) {
+	key := writeFile(t, "key", devAccount0Key, 0o600)
+	badKey := writeFile(t, "bad", "0xnothex", 0o600)
 	tests := []struct {
 		name string
 		args []string
@@ -155,15 +155,15 @@ func TestCLIPayUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := cliRunX402(t, "", tt.args...)
-			if code != cliExitUsage || !strings.Contains(stderr, tt.want) || stdout != "" {
+			stdout, stderr, code := runX402(t, "", tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) || stdout != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, tt.want)
 			}
 		})
 	}
 }
 
-func TestCLILoadKeyFile(t *testing.T) {
+func TestLoadKeyFile(t *testing.T) {
 	tests := []struct {
 		name     string
 		content  string
@@ -171,21 +171,21 @@ func TestCLILoadKeyFile(t *testing.T) {
 		wantErr  bool
 		wantWarn bool
 	}{
-		{"plain hex", cliDevAccount0Key, 0o600, false, false},
-		{"0x prefix and newline", "0x" + cliDevAccount0Key + "\n", 0o600, false, false},
-		{"0X prefix and spaces", "  0X" + strings.ToUpper(cliDevAccount0Key) + " \r\n", 0o400, false, false},
-		{"readable by others", cliDevAccount0Key, 0o644, false, true},
-		{"readable by group", cliDevAccount0Key, 0o640, false, true},
-		{"short", cliDevAccount0Key[:62], 0o600, true, false},
+		{"plain hex", devAccount0Key, 0o600, false, false},
+		{"0x prefix and newline", "0x" + devAccount0Key + "\n", 0o600, false, false},
+		{"0X prefix and spaces", "  0X" + strings.ToUpper(devAccount0Key) + " \r\n", 0o400, false, false},
+		{"readable by others", devAccount0Key, 0o644, false, true},
+		{"readable by group", devAccount0Key, 0o640, false, true},
+		{"short", devAccount0Key[:62], 0o600, true, false},
 		{"not hex", strings.Repeat("zz", 32), 0o600, true, false},
 		{"empty", "", 0o600, true, false},
 		{"zero key", strings.Repeat("00", 32), 0o600, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := cliWriteFile(t, "key", tt.content, tt.mode)
+			p := writeFile(t, "key", tt.content, tt.mode)
 			var warn bytes.Buffer
-			key, err := cliLoadKey(-1, p, &warn)
+			key, err := loadKey(-1, p, &warn)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("no error")
@@ -198,7 +198,7 @@ func TestCLILoadKeyFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := fmt.Sprintf("%x", crypto.FromECDSA(key)); got != cliDevAccount0Key {
+			if got := fmt.Sprintf("%x", crypto.FromECDSA(key)); got != devAccount0Key {
 				t.Errorf("wrong key loaded")
 			}
 			if gotWarn := strings.Contains(warn.String(), "readable by group or others"); gotWarn != tt.wantWarn {
@@ -208,18 +208,18 @@ func TestCLILoadKeyFile(t *testing.T) {
 	}
 }
 
-func TestCLILoadDevAccount(t *testing.T) {
-	key, err := cliLoadKey(0, "", io.Discard)
+func TestLoadDevAccount(t *testing.T) {
+	key, err := loadKey(0, "", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprintf("%x", crypto.FromECDSA(key)); got != cliDevAccount0Key {
+	if got := fmt.Sprintf("%x", crypto.FromECDSA(key)); got != devAccount0Key {
 		t.Errorf("dev account 0 has the wrong key")
 	}
 }
 
-func TestCLIParseHeaders(t *testing.T) {
-	got, err := cliParseHeaders([]string{"X-Test: a: b", "Accept:application/json", "Empty:"})
+func TestParseHeaders(t *testing.T) {
+	got, err := parseHeaders([]string{"X-Test: a: b", "Accept:application/json", "Empty:"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,15 +228,15 @@ func TestCLIParseHeaders(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	for _, bad := range []string{"NoColon", ": value", "Two Words: v"} {
-		if _, err := cliParseHeaders([]string{bad}); err == nil {
+		if _, err := parseHeaders([]string{bad}); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
 }
 
-func TestCLIPay(t *testing.T) {
-	ts := cliPaidServer(t, cliFakeFacilitator{})
-	bodyFile := cliWriteFile(t, "body.json", `{"from":"file"}`, 0o600)
+func TestPay(t *testing.T) {
+	ts := paidServer(t, fakeFacilitator{})
+	bodyFile := writeFile(t, "body.json", `{"from":"file"}`, 0o600)
 	tests := []struct {
 		name  string
 		stdin string
@@ -244,13 +244,13 @@ func TestCLIPay(t *testing.T) {
 		want  string
 	}{
 		{"GET", "", []string{"--dev-account", "1", ts.URL + "/paid/a"}, "GET /paid/a payer=0x70997970C51812dc3A010C7d01b50e0d17dc79C8 x-test= body="},
-		{"POST with -d and -H", "", []string{"--dev-account", "0", "-d", `{"q":1}`, "-H", "X-Test: yes", ts.URL + "/paid/b"}, `POST /paid/b payer=` + cliDevAccount0 + ` x-test=yes body={"q":1}`},
-		{"PUT from a file", "", []string{"--dev-account", "0", "-X", "put", "-d", "@" + bodyFile, ts.URL + "/c"}, `PUT /c payer=` + cliDevAccount0 + ` x-test= body={"from":"file"}`},
-		{"body from stdin, v1", "piped", []string{"--dev-account", "0", "--x402-version", "1", "-d", "@-", ts.URL + "/d"}, "POST /d payer=" + cliDevAccount0 + " x-test= body=piped"},
+		{"POST with -d and -H", "", []string{"--dev-account", "0", "-d", `{"q":1}`, "-H", "X-Test: yes", ts.URL + "/paid/b"}, `POST /paid/b payer=` + devAccount0 + ` x-test=yes body={"q":1}`},
+		{"PUT from a file", "", []string{"--dev-account", "0", "-X", "put", "-d", "@" + bodyFile, ts.URL + "/c"}, `PUT /c payer=` + devAccount0 + ` x-test= body={"from":"file"}`},
+		{"body from stdin, v1", "piped", []string{"--dev-account", "0", "--x402-version", "1", "-d", "@-", ts.URL + "/d"}, "POST /d payer=" + devAccount0 + " x-test= body=piped"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := cliRunX402(t, tt.stdin, append([]string{"pay"}, tt.args...)...)
+			stdout, stderr, code := runX402(t, tt.stdin, append([]string{"pay"}, tt.args...)...)
 			if code != 0 || stdout != tt.want {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, tt.want)
 			}
@@ -258,10 +258,10 @@ func TestCLIPay(t *testing.T) {
 	}
 }
 
-func TestCLIPayJSON(t *testing.T) {
-	ts := cliPaidServer(t, cliFakeFacilitator{})
+func TestPayJSON(t *testing.T) {
+	ts := paidServer(t, fakeFacilitator{})
 	for _, version := range []string{"2", "1"} {
-		stdout, stderr, code := cliRunX402(t, "", "pay", "--dev-account", "0", "--json", "--x402-version", version, ts.URL+"/paid")
+		stdout, stderr, code := runX402(t, "", "pay", "--dev-account", "0", "--json", "--x402-version", version, ts.URL+"/paid")
 		if code != 0 {
 			t.Fatalf("v%s: exit %d, stderr %q", version, code, stderr)
 		}
@@ -275,7 +275,7 @@ func TestCLIPayJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 			t.Fatalf("v%s: output %q is not JSON: %v", version, stdout, err)
 		}
-		if out.Status != 200 || !out.Paid || fmt.Sprint(out.X402Version) != version || !strings.HasPrefix(out.Body, "GET /paid payer="+cliDevAccount0) {
+		if out.Status != 200 || !out.Paid || fmt.Sprint(out.X402Version) != version || !strings.HasPrefix(out.Body, "GET /paid payer="+devAccount0) {
 			t.Errorf("v%s: %+v", version, out)
 		}
 		if out.PaymentResponse == nil || !out.PaymentResponse.Success || out.PaymentResponse.Transaction != "0x"+strings.Repeat("cd", 32) {
@@ -284,10 +284,10 @@ func TestCLIPayJSON(t *testing.T) {
 	}
 }
 
-func TestCLIPayHeaderOnly(t *testing.T) {
-	ts := cliPaidServer(t, cliFakeFacilitator{})
+func TestPayHeaderOnly(t *testing.T) {
+	ts := paidServer(t, fakeFacilitator{})
 	for _, tt := range []struct{ version, header string }{{"2", "PAYMENT-SIGNATURE"}, {"1", "X-PAYMENT"}} {
-		stdout, stderr, code := cliRunX402(t, "", "pay", "--key-file", cliWriteFile(t, "k", "0x"+cliDevAccount0Key, 0o600), "--header-only", "--x402-version", tt.version, ts.URL+"/paid")
+		stdout, stderr, code := runX402(t, "", "pay", "--key-file", writeFile(t, "k", "0x"+devAccount0Key, 0o600), "--header-only", "--x402-version", tt.version, ts.URL+"/paid")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -310,15 +310,15 @@ func TestCLIPayHeaderOnly(t *testing.T) {
 
 	free := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer free.Close()
-	_, stderr, code := cliRunX402(t, "", "pay", "--dev-account", "0", "--header-only", free.URL)
-	if code != cliExitFailure || !strings.Contains(stderr, "not 402") {
+	_, stderr, code := runX402(t, "", "pay", "--dev-account", "0", "--header-only", free.URL)
+	if code != exitFailure || !strings.Contains(stderr, "not 402") {
 		t.Errorf("free URL: exit %d, stderr %q", code, stderr)
 	}
 }
 
-func TestCLIPayFailures(t *testing.T) {
-	refused := cliPaidServer(t, cliFakeFacilitator{failWith: facilitator.CodeExactInsufficientBalance})
-	ok := cliPaidServer(t, cliFakeFacilitator{})
+func TestPayFailures(t *testing.T) {
+	refused := paidServer(t, fakeFacilitator{failWith: facilitator.CodeExactInsufficientBalance})
+	ok := paidServer(t, fakeFacilitator{})
 	missing := httptest.NewServer(http.NotFoundHandler())
 	defer missing.Close()
 	dead := httptest.NewServer(http.NotFoundHandler())
@@ -340,8 +340,8 @@ func TestCLIPayFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"pay", "--dev-account", "0"}, tt.args...)
-			stdout, stderr, code := cliRunX402(t, "", args...)
-			if code != cliExitFailure {
+			stdout, stderr, code := runX402(t, "", args...)
+			if code != exitFailure {
 				t.Errorf("exit %d, want 1 (stdout %q, stderr %q)", code, stdout, stderr)
 			}
 			if (tt.wantStdout != "" && !strings.Contains(stdout, tt.wantStdout)) || (tt.wantStdout == "" && stdout != "") {
@@ -356,11 +356,11 @@ func TestCLIPayFailures(t *testing.T) {
 	}
 }
 
-func TestCLIAccounts(t *testing.T) {
+func TestAccounts(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	stdout, stderr, code := cliRunX402(t, "", "accounts", "--rpc", dead.URL, "--count", "3")
-	if code != 0 || !strings.Contains(stdout, cliDevAccount0) || strings.Count(stdout, "\n") != 4 || strings.Contains(stdout, "ETH") {
+	stdout, stderr, code := runX402(t, "", "accounts", "--rpc", dead.URL, "--count", "3")
+	if code != 0 || !strings.Contains(stdout, devAccount0) || strings.Count(stdout, "\n") != 4 || strings.Contains(stdout, "ETH") {
 		t.Errorf("offline: exit %d, stdout %q", code, stdout)
 	}
 	if !strings.Contains(stderr, "demo running") {
@@ -382,8 +382,29 @@ func TestCLIAccounts(t *testing.T) {
 		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%q}`, req.ID, result)
 	}))
 	defer rpc.Close()
-	stdout, stderr, code = cliRunX402(t, "", "accounts", "--rpc", rpc.URL, "--count", "2")
+	stdout, stderr, code = runX402(t, "", "accounts", "--rpc", rpc.URL, "--count", "2")
 	if code != 0 || !strings.Contains(stdout, "USDC") || strings.Count(stdout, "10000") != 2 || strings.Count(stdout, "1000\n") != 2 {
 		t.Errorf("online: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// Run reports the exit statuses of the registered command.
+func TestRunExitStatus(t *testing.T) {
+	tests := []struct {
+		args []string
+		want int
+		msg  string
+	}{
+		{[]string{"nope"}, exitUsage, `unknown subcommand "nope"`},
+		{[]string{"pay"}, exitUsage, "want exactly one URL"},
+		{[]string{"pay", "--bogus", "http://x"}, exitUsage, "unknown flag: --bogus"},
+		{[]string{"accounts", "--count", "3", "--rpc", "http://127.0.0.1:1"}, 0, "no dev chain answers"},
+		{[]string{"pay", "--dev-account", "1", "http://127.0.0.1:1/"}, exitFailure, "caddy x402 pay:"},
+	}
+	for _, tc := range tests {
+		var out, errOut bytes.Buffer
+		if got := Run(tc.args, strings.NewReader(""), &out, &errOut); got != tc.want || !strings.Contains(errOut.String(), tc.msg) {
+			t.Errorf("Run(%q) = %d, stderr %q; want %d and %q", tc.args, got, errOut.String(), tc.want, tc.msg)
+		}
 	}
 }
