@@ -61,9 +61,10 @@ type App struct {
 	// (bbolt). Default: x402/escrow.db in Caddy's data directory.
 	EscrowLedger string `json:"escrow_ledger,omitempty"`
 
-	rt     *appRuntime
-	key    string
-	logger *zap.Logger
+	rt      *appRuntime
+	planned *appPlan
+	key     string
+	logger  *zap.Logger
 }
 
 // NetworkConfig is one chain.
@@ -111,12 +112,20 @@ type AssetConfig struct {
 type FacilitatorConfig struct {
 	// Mode is `embedded` (default) or `remote`.
 	Mode string `json:"mode,omitempty"`
-	// Key is the embedded facilitator's hex private key, normally a runtime
-	// placeholder such as {env.X402_FACILITATOR_KEY} so the secret never
-	// sits in the JSON config. It pays gas for settlements.
+	// Key is the embedded facilitator's hex private key as a runtime
+	// placeholder such as {env.X402_FACILITATOR_KEY}, expanded at start so
+	// the secret never sits in the JSON config (which the admin API shows
+	// and autosave.json stores). A key written inline is refused unless
+	// AllowInlineKey is set. The key pays gas for settlements.
 	Key string `json:"key,omitempty"`
-	// KeyFile holds the hex private key instead.
+	// KeyFile is a file holding the hex private key (0x optional,
+	// surrounding whitespace ignored). It must not be readable by group or
+	// others (mode 0600 or 0400), else the start is refused.
 	KeyFile string `json:"key_file,omitempty"`
+	// AllowInlineKey accepts a key written inline in Key (a throwaway test
+	// key only: it stays in the JSON config, the admin API and
+	// autosave.json). A warning is logged at every start. Default: false.
+	AllowInlineKey bool `json:"allow_inline_key,omitempty"`
 	// URLs of remote facilitators, tried in order (remote mode).
 	URLs []string `json:"urls,omitempty"`
 	// Headers added to every remote call, e.g. Authorization (placeholders
@@ -147,6 +156,14 @@ func (App) CaddyModule() caddy.ModuleInfo {
 // Provision loads (or builds) the shared runtime for this configuration.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
+	planned, err := a.plan()
+	if err != nil {
+		return err
+	}
+	a.planned = planned
+	if fc := a.Facilitator; fc != nil && fc.Key != "" && !isPlaceholder(fc.Key) {
+		a.logger.Warn("x402 facilitator key is written inline (allow_inline_key): it is in Caddy's JSON config, the admin API and autosave.json; use it only for a throwaway test key")
+	}
 	key, err := a.runtimeKey()
 	if err != nil {
 		return err
@@ -165,15 +182,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// Validate checks the profiles.
-func (a *App) Validate() error {
-	for name, p := range a.Profiles {
-		if p == nil {
-			return fmt.Errorf("x402 profile %q is empty", name)
-		}
-	}
-	return nil
-}
+// Validate implements caddy.Validator; the offline checks ran first thing
+// in Provision (before any file, chain or store was opened).
+func (a *App) Validate() error { return nil }
 
 // Start implements caddy.App.
 func (a *App) Start() error { return nil }

@@ -5,15 +5,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 func init() {
 	httpcaddyfile.RegisterGlobalOption("x402", parseGlobalOption)
-	httpcaddyfile.RegisterHandlerDirective("x402", parseHandlerDirective)
+	httpcaddyfile.RegisterDirective("x402", parseHandlerDirective)
 	// After authentication, before everything that could answer or rewrite
 	// the request (handle, route, respond, reverse_proxy, file_server…), so
 	// neither a terminal handler nor a `handle` block can bypass the paywall.
@@ -34,7 +32,7 @@ func init() {
 //			          min_session <d>; max_session <d>; serve_margin <d>; capture_margin <d>;
 //			          capture_threshold <price>; capture_interval <d> }]
 //		}
-//		facilitator embedded [{ key <hex or {env.VAR}> | key_file <path> }]
+//		facilitator embedded [{ key_file <path> | key {env.VAR} [allow_inline_key] }]
 //		facilitator remote <url>... [{ header <name> <value>; timeout <duration> }]
 //		store memory
 //		store redis <url> [{ namespace <name> }]
@@ -53,7 +51,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 	}
 	app := &App{}
 	seen := map[string]bool{}
-	d.Next() // "x402"
+	lines := optionLines{} // where each option was written, for errors found later
+	d.Next()               // "x402"
+	start := d.Line()
 	if d.NextArg() {
 		return nil, d.ArgErr()
 	}
@@ -64,6 +64,13 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			return nil, d.Errf("x402: duplicate option %q", opt)
 		}
 		seen[opt] = true
+		lines[opt] = d.Line()
+		if opt == "network" || opt == "profile" {
+			if d.NextArg() {
+				lines[opt+" "+d.Val()] = d.Line()
+				d.Prev()
+			}
+		}
 		switch opt {
 		case "network":
 			nc, err := parseNetwork(d)
@@ -98,7 +105,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 				return nil, d.Errf("x402: profile %q is defined twice", name)
 			}
 			rc := &RouteConfig{}
-			if err := parseRouteBlock(d, rc); err != nil {
+			if _, err := parseRouteBlock(d, rc); err != nil {
 				return nil, err
 			}
 			if app.Profiles == nil {
@@ -136,6 +143,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 		default:
 			return nil, d.Errf("x402: unknown option %q", opt)
 		}
+	}
+	if _, err := app.plan(); err != nil {
+		return nil, lines.errAt(d, strings.TrimPrefix(err.Error(), "x402 "), start, err)
 	}
 	return httpcaddyfile.App{Name: "x402", Value: caddyconfigJSON(app)}, nil
 }
@@ -271,12 +281,14 @@ func parseFacilitator(d *caddyfile.Dispenser) (*FacilitatorConfig, error) {
 		return nil, d.Errf("x402 facilitator: unknown mode %q (want embedded or remote)", fc.Mode)
 	}
 	seen := map[string]bool{}
+	lines := optionLines{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		opt := d.Val()
 		if opt != "header" && seen[opt] {
 			return nil, d.Errf("x402 facilitator: duplicate option %q", opt)
 		}
 		seen[opt] = true
+		lines[opt] = d.Line()
 		switch {
 		case opt == "key" && fc.Mode == "embedded":
 			if !d.AllArgs(&fc.Key) {
@@ -286,6 +298,11 @@ func parseFacilitator(d *caddyfile.Dispenser) (*FacilitatorConfig, error) {
 			if !d.AllArgs(&fc.KeyFile) {
 				return nil, d.ArgErr()
 			}
+		case opt == "allow_inline_key" && fc.Mode == "embedded":
+			if d.NextArg() {
+				return nil, d.ArgErr()
+			}
+			fc.AllowInlineKey = true
 		case opt == "header" && fc.Mode == "remote":
 			var name, value string
 			if !d.AllArgs(&name, &value) {
@@ -306,131 +323,10 @@ func parseFacilitator(d *caddyfile.Dispenser) (*FacilitatorConfig, error) {
 			return nil, d.Errf("x402 facilitator %s: unknown option %q", fc.Mode, opt)
 		}
 	}
-	if fc.Key != "" && fc.KeyFile != "" {
-		return nil, d.Err("x402 facilitator: set key or key_file, not both")
+	if err := fc.check(); err != nil {
+		return nil, lines.errAt(d, strings.TrimPrefix(err.Error(), "x402 facilitator "), d.Line(), err)
 	}
 	return fc, nil
-}
-
-// parseHandlerDirective parses the `x402` directive:
-//
-//	x402 [<matcher>] [<profile>] [{
-//		price <amount>              # "0.01" (token amount) or "10000 units"
-//		pay_to <address>
-//		scheme <exact|escrow>...
-//		network <name>...
-//		asset <symbol|address>...
-//		description <text>
-//		mime_type <type>
-//		max_timeout <duration>
-//		settle <after|header|before>
-//		settle_delay <duration>
-//		settle_timeout <duration>
-//		chargeable status <code|Nxx>... | chargeable header <field> [<value>]
-//		payer_header <name>
-//		resource_url <url>
-//		charge_header <name>        # escrow: upstream-reported cost, capped by price
-//		name <label>
-//	}]
-func parseHandlerDirective(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
-	handler := &Handler{}
-	h.Next() // directive name
-	if h.NextArg() {
-		handler.Profile = h.Val()
-		if h.NextArg() {
-			return nil, h.ArgErr()
-		}
-	}
-	if err := parseRouteBlock(h.Dispenser, &handler.RouteConfig); err != nil {
-		return nil, err
-	}
-	if handler.Profile == "" && (handler.Price == "" || handler.PayTo == "") {
-		return nil, h.Err("x402: price and pay_to are required (or name a profile)")
-	}
-	return handler, nil
-}
-
-// parseRouteBlock parses route options; each may appear once, except
-// chargeable (one matcher per line).
-func parseRouteBlock(d *caddyfile.Dispenser, rc *RouteConfig) error {
-	seen := map[string]bool{}
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		opt := d.Val()
-		if opt != "chargeable" && seen[opt] {
-			return d.Errf("x402: duplicate option %q", opt)
-		}
-		seen[opt] = true
-		var err error
-		switch opt {
-		case "price":
-			args := d.RemainingArgs()
-			switch {
-			case len(args) == 1:
-				rc.Price = args[0]
-			case len(args) == 2 && args[1] == "units":
-				rc.Price = args[0] + " units"
-			default:
-				err = d.Errf("x402: price takes an amount (0.01) or `<n> units`, got %q", strings.Join(args, " "))
-			}
-		case "pay_to":
-			err = oneArg(d, &rc.PayTo)
-		case "scheme", "schemes":
-			rc.Schemes, err = someArgs(d)
-		case "network", "networks":
-			rc.Networks, err = someArgs(d)
-		case "asset", "assets":
-			rc.Assets, err = someArgs(d)
-		case "description":
-			err = oneArg(d, &rc.Description)
-		case "mime_type":
-			err = oneArg(d, &rc.MimeType)
-		case "max_timeout":
-			err = durationArg(d, &rc.MaxTimeout)
-		case "settle":
-			if err = oneArg(d, &rc.Settle); err == nil && rc.Settle != "after" && rc.Settle != "header" && rc.Settle != "before" {
-				err = d.Errf("x402: settle %q: want after, header or before", rc.Settle)
-			}
-		case "settle_delay":
-			err = durationArg(d, &rc.SettleDelay)
-		case "settle_timeout":
-			err = durationArg(d, &rc.SettleTimeout)
-		case "chargeable":
-			var m caddyhttp.ResponseMatcher
-			m, err = parseChargeable(d)
-			rc.Chargeable = append(rc.Chargeable, m)
-		case "payer_header":
-			err = oneArg(d, &rc.PayerHeader)
-		case "resource_url":
-			err = oneArg(d, &rc.ResourceURL)
-		case "charge_header":
-			err = oneArg(d, &rc.ChargeHeader)
-		case "name":
-			err = oneArg(d, &rc.Name)
-		default:
-			err = d.Errf("x402: unknown option %q", opt)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// parseChargeable reads `status <codes>` or `header <field> [<value>]`
-// through Caddy's own response matcher parser.
-func parseChargeable(d *caddyfile.Dispenser) (caddyhttp.ResponseMatcher, error) {
-	tokens := []caddyfile.Token{{Text: "@chargeable", File: d.File(), Line: d.Line()}}
-	for d.NextArg() {
-		tokens = append(tokens, d.Token())
-	}
-	if len(tokens) < 3 {
-		return caddyhttp.ResponseMatcher{}, d.Err("x402: chargeable needs `status <codes>` or `header <field> [<value>]`")
-	}
-	matchers := map[string]caddyhttp.ResponseMatcher{}
-	if err := caddyhttp.ParseNamedResponseMatcher(caddyfile.NewDispenser(tokens), matchers); err != nil {
-		return caddyhttp.ResponseMatcher{}, err
-	}
-	return matchers["@chargeable"], nil
 }
 
 // parseStoreBlock reads the options of `store redis <url> { … }`.
@@ -445,47 +341,6 @@ func parseStoreBlock(d *caddyfile.Dispenser, st *StoreConfig) error {
 			return d.Errf("x402 store: unknown option %q (want namespace)", d.Val())
 		}
 	}
-	return nil
-}
-
-func oneArg(d *caddyfile.Dispenser, dst *string) error {
-	if !d.AllArgs(dst) {
-		return d.ArgErr()
-	}
-	return nil
-}
-
-func someArgs(d *caddyfile.Dispenser) ([]string, error) {
-	args := d.RemainingArgs()
-	if len(args) == 0 {
-		return nil, d.ArgErr()
-	}
-	return args, nil
-}
-
-func intArg(d *caddyfile.Dispenser, dst *int) error {
-	var s string
-	if !d.AllArgs(&s) {
-		return d.ArgErr()
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return d.Errf("%q is not a non-negative integer", s)
-	}
-	*dst = n
-	return nil
-}
-
-func durationArg(d *caddyfile.Dispenser, dst *caddy.Duration) error {
-	var s string
-	if !d.AllArgs(&s) {
-		return d.ArgErr()
-	}
-	v, err := caddy.ParseDuration(s)
-	if err != nil || v < 0 {
-		return d.Errf("%q is not a duration", s)
-	}
-	*dst = caddy.Duration(v)
 	return nil
 }
 
@@ -536,18 +391,4 @@ func parseEscrow(d *caddyfile.Dispenser) (*EscrowConfig, error) {
 		}
 	}
 	return ec, nil
-}
-
-// priceArg reads an amount in the price syntax: "0.10" or "<n> units".
-func priceArg(d *caddyfile.Dispenser, dst *string) error {
-	args := d.RemainingArgs()
-	switch {
-	case len(args) == 1:
-		*dst = args[0]
-	case len(args) == 2 && args[1] == "units":
-		*dst = args[0] + " units"
-	default:
-		return d.Errf("x402: %q is not an amount (0.10 or <n> units)", strings.Join(args, " "))
-	}
-	return nil
 }

@@ -1,8 +1,10 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +38,9 @@ type Handler struct {
 // RouteConfig is the pricing and settlement of a route (also used for
 // profiles).
 type RouteConfig struct {
-	// Name labels metrics and logs. Default: the profile name, else "default".
+	// Name labels metrics and logs. Default: the Caddyfile matcher of the
+	// route (`x402 /paid/* {…}` is named /paid/*), else the profile name,
+	// else "default".
 	Name string `json:"name,omitempty"`
 	// Price per request: "0.01" means 0.01 of the token (USD for a USD
 	// stablecoin), scaled by its decimals; "10000 units" is raw units.
@@ -63,7 +67,10 @@ type RouteConfig struct {
 	// Default: 30s.
 	SettleTimeout caddy.Duration `json:"settle_timeout,omitempty"`
 	// Chargeable lists response matchers; an upstream answer is charged
-	// when any matches. Default: status 2xx.
+	// when any matches. Within a matcher, status and headers must both
+	// match, and a matcher without status codes matches 2xx only. The
+	// Caddyfile's `chargeable` lines form one matcher (status lines: any of
+	// the codes; header lines: all of the fields). Default: status 2xx.
 	Chargeable []caddyhttp.ResponseMatcher `json:"chargeable,omitempty"`
 	// PayerHeader names the header carrying the verified payer upstream.
 	// Default: X-Payer.
@@ -91,24 +98,50 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("loading x402 app: %w", err)
 	}
 	app := appIface.(*App)
-	cfg := h.RouteConfig
-	if h.Profile != "" {
-		p, ok := app.Profiles[h.Profile]
-		if !ok {
-			return fmt.Errorf("x402: unknown profile %q", h.Profile)
-		}
-		cfg = p.merge(h.RouteConfig)
-		if cfg.Name == "" {
-			cfg.Name = h.Profile
-		}
+	cfg, err := app.routeConfig(h)
+	if err == nil {
+		err = app.planned.checkRoute(&cfg, false)
+	}
+	if err != nil {
+		return fmt.Errorf("x402 route %s: %w", routeLabel(h, &cfg), err)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "default"
 	}
 	registerMetrics(ctx, h.logger)
 	route, err := app.rt.buildRoute(&cfg)
 	if err != nil {
-		return err
+		return fmt.Errorf("x402 route %s: %w", cfg.Name, err)
 	}
 	h.route = route
 	return nil
+}
+
+// routeConfig is the handler's settings on top of its profile's.
+func (a *App) routeConfig(h *Handler) (RouteConfig, error) {
+	if h.Profile == "" {
+		return h.RouteConfig, nil
+	}
+	p, ok := a.Profiles[h.Profile]
+	if !ok || p == nil {
+		return h.RouteConfig, fmt.Errorf("profile %q is not defined in the x402 app", h.Profile)
+	}
+	cfg := p.merge(h.RouteConfig)
+	if cfg.Name == "" {
+		cfg.Name = h.Profile
+	}
+	return cfg, nil
+}
+
+// routeLabel names a route in errors: its name, else its profile.
+func routeLabel(h *Handler, cfg *RouteConfig) string {
+	switch {
+	case cfg.Name != "":
+		return cfg.Name
+	case h.Profile != "":
+		return h.Profile
+	}
+	return "default"
 }
 
 // merge returns the profile's settings with the handler's non-empty fields
@@ -157,10 +190,10 @@ func (p *RouteConfig) merge(o RouteConfig) RouteConfig {
 // accepted (scheme, network, asset).
 func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 	if cfg.Price == "" {
-		return nil, fmt.Errorf("x402 route %s: price is required", cfg.Name)
+		return nil, errors.New("price is required")
 	}
 	if cfg.PayTo == "" {
-		return nil, fmt.Errorf("x402 route %s: pay_to is required", cfg.Name)
+		return nil, errors.New("pay_to is required")
 	}
 	schemes := cfg.Schemes
 	if len(schemes) == 0 {
@@ -172,7 +205,7 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 		for _, name := range cfg.Networks {
 			n := rt.lookupNetwork(name)
 			if n == nil {
-				return nil, fmt.Errorf("x402 route %s: network %q is not configured in the x402 app", cfg.Name, name)
+				return nil, fmt.Errorf("network %q is not configured in the x402 app", name)
 			}
 			nets = append(nets, n)
 		}
@@ -187,7 +220,15 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 		PayerHeader: cfg.PayerHeader, ChargeHeader: cfg.ChargeHeader,
 	}
 	if len(cfg.Chargeable) > 0 {
-		matchers := cfg.Chargeable
+		// A matcher without status codes still charges only 2xx answers:
+		// `chargeable header X-Billable yes` must not charge a 503 that
+		// carries the header.
+		matchers := slices.Clone(cfg.Chargeable)
+		for i := range matchers {
+			if len(matchers[i].StatusCode) == 0 {
+				matchers[i].StatusCode = []int{2}
+			}
+		}
 		route.Chargeable = func(status int, hdr map[string][]string) bool {
 			for i := range matchers {
 				if matchers[i].Match(status, hdr) {
@@ -205,7 +246,7 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 				}
 				units, err := policies.ParsePrice(cfg.Price, as.Decimals)
 				if err != nil {
-					return nil, fmt.Errorf("x402 route %s: %w", cfg.Name, err)
+					return nil, err
 				}
 				req := facilitator.PaymentRequirements{
 					Scheme: scheme, Network: n.id, Amount: units.String(), Asset: as.Address, PayTo: cfg.PayTo,
@@ -229,14 +270,14 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 					err = fmt.Errorf("scheme %q is not supported (want exact or escrow)", scheme)
 				}
 				if err != nil {
-					return nil, fmt.Errorf("x402 route %s: %w", cfg.Name, err)
+					return nil, err
 				}
 				route.Offers = append(route.Offers, offer)
 			}
 		}
 	}
 	if len(route.Offers) == 0 {
-		return nil, fmt.Errorf("x402 route %s: no network/asset matches its networks and assets", cfg.Name)
+		return nil, errors.New("no network/asset matches its networks and assets")
 	}
 	if err := route.Init(rt.engine); err != nil {
 		return nil, err

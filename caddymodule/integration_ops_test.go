@@ -65,10 +65,10 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`caddy_x402_challenges_total{route="default"}`,
-		`caddy_x402_payments_accepted_total{route="default",scheme="exact"}`,
-		`caddy_x402_settlements_total{result="ok",route="default",scheme="exact"}`,
-		`caddy_x402_rejections_total{code="invalid_exact_evm_nonce_already_used",route="default",status="402"}`,
+		`caddy_x402_challenges_total{route="/paid/*"}`,
+		`caddy_x402_payments_accepted_total{route="/paid/*",scheme="exact"}`,
+		`caddy_x402_settlements_total{result="ok",route="/paid/*",scheme="exact"}`,
+		`caddy_x402_rejections_total{code="invalid_exact_evm_nonce_already_used",route="/paid/*",status="402"}`,
 		`caddy_x402_settle_duration_seconds_bucket`,
 	} {
 		if !strings.Contains(string(b), want) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"os"
 	"strings"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/caddy-x402/x402/paywall"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"go.uber.org/zap"
 )
@@ -396,36 +394,4 @@ func (rt *appRuntime) Destruct() error {
 		_, _ = devChains.Delete(k)
 	}
 	return nil
-}
-
-// loadFacilitatorKey reads a hex private key from a placeholder-expanded value or a
-// file. Errors never include the key.
-func loadFacilitatorKey(repl *caddy.Replacer, value, file string) (*ecdsa.PrivateKey, error) {
-	var raw string
-	switch {
-	case value != "" && file != "":
-		return nil, fmt.Errorf("x402 facilitator: set key or key_file, not both")
-	case file != "":
-		path, err := repl.ReplaceOrErr(file, true, true)
-		if err != nil {
-			return nil, fmt.Errorf("x402 facilitator key_file: %w", err)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("x402 facilitator: reading key_file: %w", err)
-		}
-		raw = string(b)
-	default:
-		v, err := repl.ReplaceOrErr(value, true, true)
-		if err != nil {
-			return nil, fmt.Errorf("x402 facilitator key: %w (is the environment variable set?)", err)
-		}
-		raw = v
-	}
-	raw = strings.TrimPrefix(strings.TrimSpace(raw), "0x")
-	k, err := crypto.HexToECDSA(raw)
-	if err != nil {
-		return nil, fmt.Errorf("x402 facilitator: key is not a 32-byte hex private key")
-	}
-	return k, nil
 }
