@@ -75,6 +75,12 @@ const (
 	CodeEscrowDuplicateRequest  = "invalid_escrow_duplicate_request"
 	CodeEscrowAmount            = "invalid_escrow_amount"
 
+	// CodeEscrowSessionOpened (ours): a creation payload for a session that
+	// exists. Every field of it is public once authorize is mined (the
+	// signature too, in the calldata), so it never spends the session; only
+	// the session's token does.
+	CodeEscrowSessionOpened = "invalid_escrow_session_already_opened"
+
 	// exact scheme, EVM, settlement.
 	CodeExactExecuteTransfer = "invalid_exact_evm_failed_to_execute_transfer"
 	CodeExactReceipt         = "invalid_exact_evm_failed_to_get_receipt"

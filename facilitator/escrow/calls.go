@@ -61,6 +61,45 @@ func PackAuthorize(pi *PaymentInfo, amount *big.Int, collector common.Address, c
 	return escrowBinding.TryPackAuthorize(pi.Tuple(), amount, collector, collectorData)
 }
 
+// AuthorizeCall is the decoded calldata of authorize: the payment, the
+// amount, the token collector and the collector data (for the ERC-3009
+// collector, the payer's signature). All of it is public once the
+// transaction is broadcast.
+type AuthorizeCall struct {
+	PaymentInfo   PaymentInfo
+	Amount        *big.Int
+	Collector     common.Address
+	CollectorData []byte
+}
+
+// UnpackAuthorize decodes authorize calldata (as PackAuthorize makes it).
+func UnpackAuthorize(data []byte) (*AuthorizeCall, error) {
+	a, err := escrowABI()
+	if err != nil {
+		return nil, err
+	}
+	m := a.Methods["authorize"]
+	if len(data) < 4 || !bytes.Equal(data[:4], m.ID) {
+		return nil, errors.New("escrow: not authorize calldata")
+	}
+	vals, err := m.Inputs.Unpack(data[4:])
+	if err != nil || len(vals) != 4 {
+		return nil, fmt.Errorf("escrow: authorize calldata: %v", err)
+	}
+	t := *abi.ConvertType(vals[0], new(contracts.AuthCaptureEscrowPaymentInfo)).(*contracts.AuthCaptureEscrowPaymentInfo)
+	pi, err := FromTuple(t)
+	if err != nil {
+		return nil, err
+	}
+	amount, ok1 := vals[1].(*big.Int)
+	collector, ok2 := vals[2].(common.Address)
+	cdata, ok3 := vals[3].([]byte)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, errors.New("escrow: authorize calldata: unexpected argument types")
+	}
+	return &AuthorizeCall{PaymentInfo: pi, Amount: amount, Collector: collector, CollectorData: cdata}, nil
+}
+
 // PackCharge returns calldata for charge(pi, amount, collector,
 // collectorData, feeBps, feeReceiver) (selector 0x9e65819f): authorize and
 // capture in one transaction. The operator must send it.

@@ -86,6 +86,23 @@ func (l *Ledger) PutSession(id [32]byte, rec *SessionRecord) error {
 	return l.w.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSessions).Put(id[:], b) })
 }
 
+// Get reads one session record; nil when the ledger has none.
+func (l *Ledger) Get(id [32]byte) (*SessionRecord, error) {
+	var rec *SessionRecord
+	err := l.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSessions).Get(id[:])
+		if v == nil {
+			return nil
+		}
+		rec = new(SessionRecord)
+		return json.Unmarshal(v, rec)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("escrow ledger: reading session %x: %w", id, err)
+	}
+	return rec, nil
+}
+
 // AddDebit records a committed debit durably. Committing a requestId twice
 // is refused: it would charge one answer twice.
 func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error {

@@ -24,8 +24,7 @@ const submitMargin = 30 * time.Second
 // Opened is the result of a session creation.
 type Opened struct {
 	Session *Session
-	// Token is the new session token, returned to the client once; empty
-	// when the creation payload was for a session that already exists.
+	// Token is the new session token, returned to the client once.
 	Token string
 	// Tx is the authorize transaction.
 	Tx common.Hash
@@ -53,19 +52,53 @@ func (o *Operator) Open(ctx context.Context, c *CreationPayload, req *facilitato
 	lock := o.openLock(id)
 	lock.Lock()
 	defer lock.Unlock()
-	if s, ok := o.Session(id); ok && s.status != StatusOpening && s.status != StatusFailed {
-		// A repeated creation: serve from the existing session (a fresh
-		// requestId is still required), without a new token.
-		resv, xe, err := o.reserveIn(ctx, s, c.RequestID, price, req)
-		if xe != nil || err != nil {
-			return nil, xe, err
-		}
-		return &Opened{Session: s, Tx: common.HexToHash(s.rec.AuthorizeTx), Reservation: resv}, nil, nil
+	// A creation payload opens its session at most once. Presented again it
+	// never spends the session, whatever its signature: every field of it is
+	// public once authorize is mined (the signature is in the calldata), so
+	// only the session's token proves the right to spend.
+	if xe, err := o.refuseExisting(ctx, id); xe != nil || err != nil {
+		return nil, xe, err
 	}
 	if xe, err := o.checkCreation(ctx, &pi, auth, sig, price); err != nil || xe != nil {
 		return nil, xe, err
 	}
 	return o.authorize(ctx, id, &pi, sig, c.RequestID, price, req)
+}
+
+// refuseExisting refuses a creation for a session this operator knows in
+// any state but failed (nothing held; the payer may try again): in memory,
+// in its ledger (an authorize under way) or in the shared store (opened by
+// another instance).
+func (o *Operator) refuseExisting(ctx context.Context, id [32]byte) (*facilitator.Error, error) {
+	status := Status("")
+	if s, ok := o.Session(id); ok {
+		s.mu.Lock()
+		status = s.status
+		s.mu.Unlock()
+	} else if rec, err := o.ledger.Get(id); err != nil {
+		return nil, err
+	} else if rec != nil {
+		status = rec.Status
+	} else if o.cfg.Shared != nil {
+		sctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+		rec, err := o.cfg.Shared.Load(sctx, id)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("escrow: shared store: %w", err)
+		}
+		if rec != nil {
+			status = rec.Status
+		}
+	}
+	switch status {
+	case "", StatusFailed:
+		return nil, nil
+	case StatusOpening:
+		return facilitator.Errorf(facilitator.CodeEscrowSessionOpened,
+			"this deposit is already opening session 0x%x; its token comes with the answer to the request that opened it", id), nil
+	}
+	return facilitator.Errorf(facilitator.CodeEscrowSessionOpened,
+		"this deposit already opened session 0x%x; spend it with its token", id), nil
 }
 
 // rebuild makes the PaymentInfo from configuration and the payload, and

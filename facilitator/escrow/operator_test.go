@@ -21,7 +21,7 @@ import (
 
 // opEnv is an operator on the dev chain with its ledger file.
 type opEnv struct {
-	t      *testing.T
+	t      testing.TB
 	chain  *devchain.Chain
 	sender *evm.Sender
 	path   string
@@ -32,7 +32,7 @@ type opEnv struct {
 	price  *big.Int
 }
 
-func newOpEnv(t *testing.T, tune func(*Config)) *opEnv {
+func newOpEnv(t testing.TB, tune func(*Config)) *opEnv {
 	t.Helper()
 	chain, err := devchain.Start(devchain.Options{Accounts: 6})
 	if err != nil {

@@ -1,10 +1,13 @@
 package escrow
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // The escrow scheme's payloads, compatible with @agentokratia/x402-escrow
@@ -30,6 +33,23 @@ type CreationPayload struct {
 	Authorization *evm.AuthorizationJSON `json:"authorization"`
 	SessionParams *SessionParams         `json:"sessionParams"`
 	RequestID     string                 `json:"requestId"`
+}
+
+// NewCreationPayload is the creation payload of payment pi on the escrow
+// at escrowAddr (chain chainID) through collector, with the given
+// signature and requestID: the authorization the collector executes
+// (ReceiveAuthorization) and the payer's session parameters.
+func NewCreationPayload(chainID uint64, escrowAddr, collector common.Address, pi *PaymentInfo, signature []byte, requestID string) *CreationPayload {
+	a := ReceiveAuthorization(chainID, escrowAddr, collector, pi)
+	aj := a.JSON()
+	return &CreationPayload{
+		Signature:     "0x" + hex.EncodeToString(signature),
+		Authorization: &aj,
+		SessionParams: &SessionParams{Salt: fmt.Sprintf("0x%064x", pi.Salt),
+			AuthorizationExpiry: evm.NumString(strconv.FormatUint(pi.AuthorizationExpiry, 10)),
+			RefundExpiry:        evm.NumString(strconv.FormatUint(pi.RefundExpiry, 10))},
+		RequestID: requestID,
+	}
 }
 
 // SessionRef names a session and proves the right to spend it.
