@@ -24,14 +24,21 @@ import (
 var senders = caddy.NewUsagePool()
 
 type pooledSender struct {
-	sender *evm.Sender
-	client *ethclient.Client // nil on the dev chain
-	devKey string            // dev chain pool reference held, if any
+	sender     *evm.Sender
+	client     *ethclient.Client // nil on the dev chain
+	devKey     string            // dev chain pool reference held, if any
+	watcherKey string            // receipt watcher pool reference held
 }
 
 func (p *pooledSender) Destruct() error {
+	if p.sender != nil {
+		p.sender.Close()
+	}
 	if p.client != nil {
 		p.client.Close()
+	}
+	if p.watcherKey != "" {
+		_, _ = watchers.Delete(p.watcherKey)
 	}
 	if p.devKey != "" {
 		_, _ = devChains.Delete(p.devKey)
@@ -43,7 +50,7 @@ func senderKey(n *network, addr string) string { return fmt.Sprintf("sender:%d:%
 
 // loadSender returns the pooled sender of key k on network n (the caller
 // holds a reference until its Destruct) and its pool key.
-func (rt *appRuntime) loadSender(n *network, rpcURL string, k keyPair) (*evm.Sender, string, error) {
+func (rt *appRuntime) loadSender(n *network, rpcURL string, k keyPair, cfg evm.SenderConfig) (*evm.Sender, string, error) {
 	pk := senderKey(n, k.addr)
 	val, _, err := senders.LoadOrNew(pk, func() (caddy.Destructor, error) {
 		ps := &pooledSender{}
@@ -63,13 +70,73 @@ func (rt *appRuntime) loadSender(n *network, rpcURL string, k keyPair) (*evm.Sen
 			}
 			ps.client, backend = c, c
 		}
-		ps.sender = evm.NewSender(backend, k.key, new(big.Int).SetUint64(n.chainID))
+		w, wk, err := rt.loadWatcher(n, rpcURL)
+		if err != nil {
+			_ = ps.Destruct()
+			return nil, err
+		}
+		ps.watcherKey = wk
+		cfg.Watcher, cfg.Logger = w, rt.log
+		ps.sender = evm.NewSender(backend, k.key, new(big.Int).SetUint64(n.chainID), cfg)
 		return ps, nil
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return val.(*pooledSender).sender, pk, nil
+}
+
+// watchers holds one receipt watcher per chain, shared by the chain's
+// senders: each new block's receipts are read once, whatever the number of
+// accounts and transactions in flight.
+var watchers = caddy.NewUsagePool()
+
+type pooledWatcher struct {
+	w      *evm.ReceiptWatcher
+	client *ethclient.Client // nil on the dev chain
+	devKey string            // dev chain pool reference held, if any
+}
+
+func (p *pooledWatcher) Destruct() error {
+	p.w.Close()
+	if p.client != nil {
+		p.client.Close()
+	}
+	if p.devKey != "" {
+		_, _ = devChains.Delete(p.devKey)
+	}
+	return nil
+}
+
+// loadWatcher returns the chain's pooled watcher (the caller holds a
+// reference until it deletes the returned key), with a connection of its
+// own.
+func (rt *appRuntime) loadWatcher(n *network, rpcURL string) (*evm.ReceiptWatcher, string, error) {
+	key := fmt.Sprintf("watcher:%d", n.chainID)
+	val, _, err := watchers.LoadOrNew(key, func() (caddy.Destructor, error) {
+		pw := &pooledWatcher{}
+		var b evm.HeadReader
+		if n.dev {
+			if _, _, err := devChains.LoadOrNew(n.devKey, func() (caddy.Destructor, error) {
+				return nil, fmt.Errorf("dev chain %s is gone", n.devKey)
+			}); err != nil {
+				return nil, err
+			}
+			pw.devKey, b = n.devKey, n.backend
+		} else {
+			c, err := dialRPC(rpcURL)
+			if err != nil {
+				return nil, fmt.Errorf("x402 network %s: connecting the receipt watcher: %w", n.id, err)
+			}
+			pw.client, b = c, c
+		}
+		pw.w = evm.NewReceiptWatcher(b, evm.WatcherConfig{Logger: rt.log})
+		return pw, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return val.(*pooledWatcher).w, key, nil
 }
 
 // operators holds one escrow operator per (chain, escrow, ledger file).

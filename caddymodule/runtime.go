@@ -119,7 +119,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			if k == nil {
 				return nil, fmt.Errorf("x402 network %s: the embedded facilitator needs a key (facilitator embedded { key {env.X402_FACILITATOR_KEY} } or key_file)", nc.Name)
 			}
-			sender, sk, err := rt.loadSender(n, n.rpcURL, newKeyPair(k))
+			sender, sk, err := rt.loadSender(n, n.rpcURL, newKeyPair(k), evm.SenderConfig{})
 			if err != nil {
 				return nil, err
 			}

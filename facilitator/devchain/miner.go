@@ -271,3 +271,15 @@ func (c *minedClient) SendTransaction(ctx context.Context, tx *types.Transaction
 	}
 	return err
 }
+
+// BlockReceipts is eth_getBlockReceipts of the simulated node, for receipt
+// watchers that read a block's receipts in one call.
+func (c *minedClient) BlockReceipts(ctx context.Context, block rpc.BlockNumberOrHash) ([]*types.Receipt, error) {
+	br, ok := c.Client.(interface {
+		BlockReceipts(context.Context, rpc.BlockNumberOrHash) ([]*types.Receipt, error)
+	})
+	if !ok {
+		return nil, errors.New("devchain: the simulated client has no BlockReceipts")
+	}
+	return br.BlockReceipts(ctx, block)
+}

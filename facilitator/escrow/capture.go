@@ -155,7 +155,7 @@ func (o *Operator) send(ctx context.Context, data []byte) (*types.Receipt, error
 	}
 	wctx, cancel := context.WithTimeout(ctx, o.cfg.ReceiptTimeout)
 	defer cancel()
-	rcpt, err := evm.WaitReceipt(wctx, o.cfg.Sender.Backend(), tx.Hash(), 0)
+	rcpt, err := o.cfg.Sender.WaitReceipt(wctx, tx.Hash())
 	if err != nil {
 		return nil, err
 	}

@@ -250,7 +250,7 @@ func (o *Operator) authorize(ctx context.Context, id [32]byte, pi *PaymentInfo, 
 	rec.AuthorizeTx = tx.Hash().Hex()
 	wctx, cancel := context.WithTimeout(ctx, o.cfg.ReceiptTimeout)
 	defer cancel()
-	rcpt, err := evm.WaitReceipt(wctx, o.cfg.Sender.Backend(), tx.Hash(), 0)
+	rcpt, err := o.cfg.Sender.WaitReceipt(wctx, tx.Hash())
 	if err != nil {
 		_ = o.ledger.PutSession(id, rec) // opening, with its tx: reconciled later
 		return nil, nil, fmt.Errorf("escrow: authorize %s not mined yet: %w", tx.Hash().Hex(), err)

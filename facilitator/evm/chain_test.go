@@ -40,8 +40,15 @@ var devDomain = evm.Domain{Name: "USD Coin", Version: "2", VerifyingContract: de
 // from payer to payee, signed by signer (the payer itself, or a wallet's owner).
 func signedTransfer(t *testing.T, c *devchain.Chain, signer *ecdsa.PrivateKey, from, to common.Address, value uint64) []byte {
 	t.Helper()
+	return signedTransferOn(t, c.ChainID.Uint64(), signer, from, to, value)
+}
+
+// signedTransferOn is signedTransfer for TestUSDC at DevTokenAddress on any
+// chain.
+func signedTransferOn(t *testing.T, chainID uint64, signer *ecdsa.PrivateKey, from, to common.Address, value uint64) []byte {
+	t.Helper()
 	d := devDomain
-	d.ChainID = c.ChainID.Uint64()
+	d.ChainID = chainID
 	a := evm.Authorization{From: from, To: to}
 	a.Value.SetUint64(value)
 	a.ValidBefore.SetUint64(uint64(time.Now().Add(time.Hour).Unix()))
@@ -99,7 +106,7 @@ func TestSenderConcurrentNonces(t *testing.T) {
 		}
 	}
 	for i, tx := range txs {
-		r, err := evm.WaitReceipt(ctx, c.Client, tx.Hash(), 20*time.Millisecond)
+		r, err := s.WaitReceipt(ctx, tx.Hash())
 		if err != nil || r.Status != types.ReceiptStatusSuccessful {
 			t.Fatalf("transaction %d: %+v, %v", i, r, err)
 		}
@@ -117,7 +124,7 @@ func TestSenderResyncsAfterForeignUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := evm.WaitReceipt(ctx, c.Client, first.Hash(), 0); err != nil {
+	if _, err := s.WaitReceipt(ctx, first.Hash()); err != nil {
 		t.Fatal(err)
 	}
 	if err := devchain.Fund(ctx, c.Client, relayer.Key, c.ChainID, big.NewInt(1), payee.Address); err != nil {
@@ -130,7 +137,7 @@ func TestSenderResyncsAfterForeignUse(t *testing.T) {
 	if second.Nonce() != first.Nonce()+2 {
 		t.Fatalf("nonce %d, want %d", second.Nonce(), first.Nonce()+2)
 	}
-	if r, err := evm.WaitReceipt(ctx, c.Client, second.Hash(), 0); err != nil || r.Status != types.ReceiptStatusSuccessful {
+	if r, err := s.WaitReceipt(ctx, second.Hash()); err != nil || r.Status != types.ReceiptStatusSuccessful {
 		t.Fatalf("second transaction: %+v, %v", r, err)
 	}
 }

@@ -43,7 +43,12 @@ func (b *feeCountingBackend) SendTransaction(ctx context.Context, tx *types.Tran
 func TestSenderReusesFeesAndRetriesUnderpriced(t *testing.T) {
 	c, ctx := startChain(t, 4)
 	b := &feeCountingBackend{Backend: c.Client}
-	s := evm.NewSender(b, c.Accounts[0].Key, c.ChainID)
+	// The receipts are watched on the chain itself, so that only the
+	// Sender's fee reads are counted.
+	w := evm.NewReceiptWatcher(c.Client, evm.WatcherConfig{})
+	defer w.Close()
+	s := evm.NewSender(b, c.Accounts[0].Key, c.ChainID, evm.SenderConfig{Watcher: w})
+	defer s.Close()
 	payer, payee := c.Accounts[2], c.Accounts[3]
 	var nonces []uint64
 	for i := 0; i < 5; i++ {
@@ -67,7 +72,7 @@ func TestSenderReusesFeesAndRetriesUnderpriced(t *testing.T) {
 	if want := nonces[len(nonces)-1] + 1; tx.Nonce() != want {
 		t.Fatalf("retried transaction has nonce %d, want %d (no gap)", tx.Nonce(), want)
 	}
-	rcpt, err := evm.WaitReceipt(ctx, c.Client, tx.Hash(), 0)
+	rcpt, err := s.WaitReceipt(ctx, tx.Hash())
 	if err != nil || rcpt.Status != types.ReceiptStatusSuccessful {
 		t.Fatalf("retried transaction: %v %v", rcpt, err)
 	}

@@ -75,7 +75,7 @@ func (e *env) req(amount string) *facilitator.PaymentRequirements {
 // account; mod adjusts the configuration.
 func (e *env) newFacilitator(mod func(*exact.Config)) *exact.Facilitator {
 	e.t.Helper()
-	cfg := exact.Config{ChainID: e.chain.ChainID.Uint64(), Backend: e.chain.Client, Key: e.fac.Key, MaxPoll: 20 * time.Millisecond}
+	cfg := exact.Config{ChainID: e.chain.ChainID.Uint64(), Backend: e.chain.Client, Key: e.fac.Key}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -54,8 +54,6 @@ type Config struct {
 	// ReceiptTimeout bounds the wait for a settlement's receipt; past it the
 	// answer is settlement_pending with the transaction hash. Default: 60 s.
 	ReceiptTimeout time.Duration
-	// MaxPoll is the longest interval between receipt polls. Default: 500 ms.
-	MaxPoll time.Duration
 	// LogLookback is how many blocks back to search for the transaction of an
 	// authorization that is already used on chain (idempotent settle across
 	// restarts). Default: 10000.

@@ -173,7 +173,7 @@ func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, pre
 	resp.Transaction = tx.Hex()
 	wctx, cancel := context.WithTimeout(ctx, f.cfg.ReceiptTimeout)
 	defer cancel()
-	rcpt, err := evm.WaitReceipt(wctx, f.cfg.Backend, tx, f.cfg.MaxPoll)
+	rcpt, err := f.sender.WaitReceipt(wctx, tx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return resp, ctx.Err()
@@ -182,6 +182,9 @@ func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, pre
 		resp.ErrorMessage = "transaction broadcast, receipt not seen yet; settle again to keep waiting"
 		return resp, nil
 	}
+	// A replacement (same nonce, higher fee) may be the version mined.
+	tx = rcpt.TxHash
+	resp.Transaction = tx.Hex()
 	if rcpt.Status != types.ReceiptStatusSuccessful {
 		f.settled.Remove(key)
 		return failed(resp, facilitator.Errorf(facilitator.CodeExactTxFailed, "settlement transaction reverted"), c.Payer()), nil

@@ -40,7 +40,7 @@ func TestExactFacilitatorOverHTTP(t *testing.T) {
 	}
 	defer chain.Close()
 	facKey, payTo, payer, other := chain.Accounts[1], chain.Accounts[2], chain.Accounts[3], chain.Accounts[4]
-	f, err := exact.New(exact.Config{ChainID: 11155111, Backend: chain.Client, Key: facKey.Key, MaxPoll: 20 * time.Millisecond})
+	f, err := exact.New(exact.Config{ChainID: 11155111, Backend: chain.Client, Key: facKey.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
