@@ -92,6 +92,12 @@ type NetworkConfig struct {
 	ReceiptTimeout caddy.Duration `json:"receipt_timeout,omitempty"`
 	// Escrow enables escrow sessions on this network (always on for dev).
 	Escrow *EscrowConfig `json:"escrow,omitempty"`
+	// SkipChecks skips the on-chain start-up checks of this network (chain
+	// id, asset code and EIP-712 domain, escrow code, facilitator gas),
+	// for starts without access to the chain (air-gapped); a warning is
+	// logged at every start. Default: false (checks run on every network
+	// with an rpc except dev).
+	SkipChecks bool `json:"skip_checks,omitempty"`
 }
 
 // AssetConfig is a token. `USDC` alone selects the network's known USDC.

@@ -27,6 +27,7 @@ func init() {
 //			chain_id <id>          # dev only
 //			rpc_listen <host:port> # dev only
 //			simulate
+//			skip_checks            # no on-chain start-up checks (air-gapped start)
 //			receipt_timeout <duration>
 //			escrow [{ contract <addr>; collector <addr>; min_deposit <price>; max_deposit <price>;
 //			          min_session <d>; max_session <d>; serve_margin <d>; capture_margin <d>;
@@ -195,6 +196,14 @@ func parseNetwork(d *caddyfile.Dispenser) (*NetworkConfig, error) {
 				return nil, d.ArgErr()
 			}
 			nc.Simulate = true
+		case "skip_checks":
+			if d.NextArg() {
+				return nil, d.ArgErr()
+			}
+			if nc.Name == "dev" {
+				return nil, d.Err("x402 network dev: skip_checks does not apply (the embedded dev chain is never checked)")
+			}
+			nc.SkipChecks = true
 		case "receipt_timeout":
 			if err := durationArg(d, &nc.ReceiptTimeout); err != nil {
 				return nil, err

@@ -60,6 +60,22 @@ func (a *App) escrowLedgerPath() string {
 	return filepath.Join(caddy.AppDataDir(), "x402", "escrow.db")
 }
 
+// escrowDeployment is the escrow contract and collector of network n: as
+// configured, else the dev chain's, else Base's v1.0 deployment on base and
+// base-sepolia.
+func escrowDeployment(nc *NetworkConfig, n *network, devEscrow [2]string) (contract, collector string, err error) {
+	if ec := nc.Escrow; ec != nil && ec.Contract != "" && ec.Collector != "" {
+		return ec.Contract, ec.Collector, nil
+	}
+	switch {
+	case n.dev:
+		return devEscrow[0], devEscrow[1], nil
+	case n.id == "eip155:8453" || n.id == "eip155:84532":
+		return baseEscrowV10[0], baseEscrowV10[1], nil
+	}
+	return "", "", fmt.Errorf("x402 network %s: escrow needs contract and collector addresses", nc.Name)
+}
+
 // startEscrow builds the escrow operator of network n.
 func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sender) error {
 	ec := nc.Escrow
@@ -69,16 +85,9 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 		}
 		ec = &EscrowConfig{}
 	}
-	contract, collector := ec.Contract, ec.Collector
-	if contract == "" || collector == "" {
-		switch {
-		case n.dev:
-			contract, collector = rt.devEscrow[0], rt.devEscrow[1]
-		case n.id == "eip155:8453" || n.id == "eip155:84532":
-			contract, collector = baseEscrowV10[0], baseEscrowV10[1]
-		default:
-			return fmt.Errorf("x402 network %s: escrow needs contract and collector addresses", nc.Name)
-		}
+	contract, collector, err := escrowDeployment(nc, n, rt.devEscrow)
+	if err != nil {
+		return err
 	}
 	esc, err1 := evm.ParseAddress(contract)
 	col, err2 := evm.ParseAddress(collector)

@@ -282,6 +282,7 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 	if err := route.Init(rt.engine); err != nil {
 		return nil, err
 	}
+	rt.logRoute(route)
 	return route, nil
 }
 

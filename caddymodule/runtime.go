@@ -16,6 +16,7 @@ import (
 	"github.com/caddy-x402/x402/paywall"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"go.uber.org/zap"
 )
@@ -44,6 +45,10 @@ type appRuntime struct {
 	guard paywall.ReplayGuard
 	// stop ends background work of this runtime.
 	stop chan struct{}
+	// gate closes the priced routes while on-chain checks are pending;
+	// checks is their state (checks.go).
+	gate   *paywall.Gate
+	checks chainChecks
 	// senderKeys and operatorKeys are the pooled senders and escrow
 	// operators this runtime holds.
 	senderKeys, operatorKeys []string
@@ -77,7 +82,8 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 	if len(a.Networks) == 0 {
 		return nil, errNoNetworks
 	}
-	rt := &appRuntime{app: a, log: log, networks: map[string]*network{}, router: facilitator.NewRouter(), apiRouter: facilitator.NewRouter()}
+	rt := &appRuntime{app: a, log: log, networks: map[string]*network{}, router: facilitator.NewRouter(), apiRouter: facilitator.NewRouter(),
+		stop: make(chan struct{}), gate: &paywall.Gate{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -109,6 +115,14 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 	for _, nc := range a.Networks {
 		n, err := rt.addNetwork(repl, nc)
 		if err != nil {
+			return nil, err
+		}
+		var gasPayer *common.Address
+		if mode == "embedded" && key != nil {
+			addr := crypto.PubkeyToAddress(key.PublicKey)
+			gasPayer = &addr
+		}
+		if err := rt.checkNetwork(nc, n, gasPayer); err != nil {
 			return nil, err
 		}
 		if mode == "embedded" && n.backend != nil {
@@ -167,6 +181,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		Logger:      log,
 		Observer:    metrics,
 		MaxValidity: time.Duration(a.MaxValidity),
+		Gate:        rt.gate,
 	}
 	fresh := false
 	if path := a.journalPath(); path != "" {
@@ -183,7 +198,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			metrics.Settled(j.Route, j.Claim.Scheme(), err == nil && resp.Success, resp.ErrorReason, 0)
 		},
 	})
-	rt.checkChains()
+	rt.startRechecks()
 	if fresh || rt.guardFresh {
 		// A new guard (first start, or a reload that changed it) must hold
 		// the payments the journal knows as spent. When the guard's store is
@@ -191,7 +206,6 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		// back, so nothing can be replayed meanwhile — and keep trying.
 		if _, err := rt.engine.Rearm(context.Background()); err != nil {
 			rt.log.Error("x402: cannot re-arm the replay guard from the journal yet; retrying in the background", zap.Error(err))
-			rt.stop = make(chan struct{})
 			go rt.rearmUntilDone()
 		}
 	}
@@ -294,35 +308,6 @@ func resolveAsset(n *network, ac *AssetConfig) (asset, error) {
 		as.Symbol = "tokens"
 	}
 	return as, nil
-}
-
-// checkChains compares each chain's id and each token's EIP-712 domain with
-// the configuration. A mismatch means every payment would fail, so it is
-// logged at error level; an unreachable RPC is only a warning (offline
-// verification keeps serving, settlements retry).
-func (rt *appRuntime) checkChains() {
-	for _, n := range rt.order {
-		if n.backend == nil {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		id, err := n.backend.ChainID(ctx)
-		switch {
-		case err != nil:
-			rt.log.Warn("x402 network unreachable at start; settlements will retry", zap.String("network", n.id), zap.Error(err))
-		case id.Uint64() != n.chainID:
-			rt.log.Error("x402 network rpc serves another chain", zap.String("network", n.id), zap.Uint64("rpc_chain_id", id.Uint64()))
-		default:
-			for _, as := range n.assets {
-				d := evm.Domain{Name: as.Name, Version: as.Version, ChainID: n.chainID}
-				d.VerifyingContract, _ = evm.ParseAddress(as.Address)
-				if err := evm.CheckDomain(ctx, n.backend, d); err != nil {
-					rt.log.Error("x402 asset domain check failed", zap.String("network", n.id), zap.Error(err))
-				}
-			}
-		}
-		cancel()
-	}
 }
 
 // rearmUntilDone retries re-arming the replay guard every 2 s until it works

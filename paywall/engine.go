@@ -48,6 +48,9 @@ type Engine struct {
 	// memory only. When set, the queue must record outcomes in it too
 	// (QueueConfig.Journal).
 	Journal Journal
+	// Gate, when closed, answers every priced route with 503 (start-up
+	// checks pending). Default: nil, always open.
+	Gate *Gate
 }
 
 // Recover re-arms the replay guard with the journal's spent payments and

@@ -127,6 +127,11 @@ func (rt *Route) Init(e *Engine) error {
 func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error {
 	e := rt.engine
 	obs := e.observer()
+	if _, closed := e.Gate.Closed(); closed {
+		obs.Rejected(rt.Name, http.StatusServiceUnavailable, facilitator.CodeServiceBusy)
+		rt.refuseClosed(w)
+		return nil
+	}
 	p, rej := rt.intake(r)
 	if rej != nil {
 		if rej.Err == nil {
