@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/caddy-x402/x402/facilitator/contracts"
 	"github.com/caddy-x402/x402/facilitator/devchain"
 	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/caddy-x402/x402/policies"
@@ -67,6 +69,7 @@ type devchainDeployOptions struct {
 	mintTo     []string
 	amount     string
 	escrow     bool
+	multicall3 bool
 	timeout    time.Duration
 }
 
@@ -117,13 +120,16 @@ func devchainCommand(exit exitFunc) *cobra.Command {
 func devchainDeployCommand(exit exitFunc) *cobra.Command {
 	o := &devchainDeployOptions{}
 	cmd := &cobra.Command{
-		Use:   "deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000] [--escrow=false] [--timeout 60s]",
+		Use:   "deploy --rpc URL [--dev-account N | --key-file F] [--mint-to ADDR,...] [--amount 1000000] [--escrow=false] [--multicall3=false] [--timeout 60s]",
 		Short: "Deploys TestUSDC and the escrow contracts, mints test USDC and prints the addresses as JSON",
 		Long: `Deploys the project's TestUSDC (EIP-712 domain "USD Coin", version "2",
 6 decimals; the deployer becomes its minter) on the node at --rpc, then the
 escrow contracts (AuthCaptureEscrow, its TokenStore implementation, the
 ERC-3009 and refund collectors and a Multicall3Lite; --escrow=false skips
-them), mints
+them), places our Multicall3 at its canonical address
+0xcA11bde05977b3631167028862bE2a173976CA11 when the node has no code there
+(anvil_setCode or hardhat_setCode; settlements are batched through its
+aggregate3; --multicall3=false leaves it out), mints
 --amount (default 1000000 tokens; "N units" for raw units; 0 for none) to each
 --mint-to address (default: the 10 dev accounts of the public test
 mnemonic, which anvil and hardhat fund with ETH), and prints
@@ -149,6 +155,7 @@ AuthCaptureEscrow at 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512.`,
 	f.StringSliceVar(&o.mintTo, "mint-to", nil, "comma-separated `ADDRESSES` to mint to (default: the 10 dev accounts)")
 	f.StringVar(&o.amount, "amount", "1000000", "`AMOUNT` minted to each address, in tokens (6 decimals) or \"N units\"")
 	f.BoolVar(&o.escrow, "escrow", true, "also deploy the escrow contracts (--escrow=false: TestUSDC only)")
+	f.BoolVar(&o.multicall3, "multicall3", true, "place Multicall3 at its canonical address when the node has none there")
 	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "overall `TIMEOUT` of the deployment")
 	return cmd
 }
@@ -220,6 +227,16 @@ func runDevchainDeploy(cmd *cobra.Command, o *devchainDeployOptions) int {
 	d := evm.Domain{Name: out.Token.Name, Version: out.Token.Version, ChainID: out.ChainID, VerifyingContract: token}
 	if err := evm.CheckDomain(ctx, ec, d); err != nil {
 		return failf(cmd, "TestUSDC at %s: %v", token.Hex(), redact(err, o.rpc))
+	}
+	if o.multicall3 {
+		switch _, err := devchain.PlaceMulticall3(ctx, ec.Client()); {
+		case err == nil:
+			out.Contracts["Multicall3"] = contracts.Multicall3Address.Hex()
+		case errors.Is(err, devchain.ErrNoSetCode):
+			fmt.Fprintf(cmd.ErrOrStderr(), "caddy x402 devchain deploy: no Multicall3 at %s and the node cannot place one; settlements there will not be batched\n", contracts.Multicall3Address.Hex())
+		default:
+			return failf(cmd, "%v", redact(err, o.rpc))
+		}
 	}
 	for _, c := range devchainContracts {
 		if c.Name == "escrow" && !o.escrow {

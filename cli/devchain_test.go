@@ -74,8 +74,12 @@ func TestDevchainDeployDefaults(t *testing.T) {
 	if out.Token.Name != "USD Coin" || out.Token.Version != "2" || out.Token.Decimals != 6 || out.Token.Symbol != "USDC" {
 		t.Errorf("token metadata %+v", out.Token)
 	}
-	if out.Contracts["TestUSDC"] != out.Token.Address || len(out.Contracts) != 6 {
-		t.Errorf("contracts %v, want TestUSDC and the 5 escrow contracts", out.Contracts)
+	if out.Contracts["TestUSDC"] != out.Token.Address || len(out.Contracts) != 7 {
+		t.Errorf("contracts %v, want TestUSDC, the 5 escrow contracts and Multicall3", out.Contracts)
+	}
+	// The dev chain has Multicall3 from genesis: found, not placed again.
+	if out.Contracts["Multicall3"] != "0xcA11bde05977b3631167028862bE2a173976CA11" {
+		t.Errorf("Multicall3 %q, want the canonical address", out.Contracts["Multicall3"])
 	}
 	ec, err := ethclient.Dial(c.RPCURL)
 	if err != nil {
@@ -138,13 +142,13 @@ func TestDevchainDeployKeyFileMintToAmount(t *testing.T) {
 	if out := decodeDeploy(t, stdout); out.Minted.Amount != "7" || out.Deployer != c.Accounts[3].Address.Hex() {
 		t.Errorf("units: %+v", out)
 	}
-	stdout, stderr, code = runX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--amount", "0", "--escrow=false")
+	stdout, stderr, code = runX402(t, "", "devchain", "deploy", "--rpc", c.RPCURL, "--amount", "0", "--escrow=false", "--multicall3=false")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	out = decodeDeploy(t, stdout)
 	if len(out.Contracts) != 1 {
-		t.Errorf("--escrow=false deployed %v", out.Contracts)
+		t.Errorf("--escrow=false --multicall3=false deployed %v", out.Contracts)
 	}
 	if got := tokenBalance(t, c.RPCURL, common.HexToAddress(out.Token.Address), c.Accounts[0].Address); got.Sign() != 0 {
 		t.Errorf("--amount 0 minted %s units", got)

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Compiles every src/*.sol with the solcjs pinned in package-lock.json and
 // writes build/<Contract>.abi (JSON) and build/<Contract>.bin (hex initcode,
-// no 0x) for each contract defined in src/. Imports resolve to src/ and to
+// no 0x) for each contract defined in src/, and build/<Contract>.runtime.bin
+// (hex runtime code) for the contracts in RUNTIME, which are placed at fixed
+// addresses rather than deployed. Imports resolve to src/ and to
 // node_modules/ (OpenZeppelin); nothing is fetched.
 //
 // Usage: node compile.js   (run from anywhere; paths are relative to this file)
@@ -19,8 +21,13 @@ const buildDir = path.join(root, 'build');
 const settings = {
   evmVersion: 'cancun',
   optimizer: { enabled: true, runs: 200 },
-  outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+  outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
 };
+
+// Contracts whose runtime code is written too: Multicall3 goes to its
+// canonical address in the dev chain's genesis and, with anvil_setCode, on
+// anvil (`caddy x402 devchain deploy`).
+const RUNTIME = ['Multicall3'];
 
 // findImports resolves an import that is not one of the sources: first inside
 // node_modules (packages such as @openzeppelin/contracts), then relative to the
@@ -59,6 +66,9 @@ function main() {
       const bin = c.evm.bytecode.object;
       if (bin) {
         fs.writeFileSync(path.join(buildDir, name + '.bin'), bin + '\n');
+      }
+      if (RUNTIME.includes(name)) {
+        fs.writeFileSync(path.join(buildDir, name + '.runtime.bin'), c.evm.deployedBytecode.object + '\n');
       }
       written.push(`${name} (${bin.length / 2} bytes initcode)`);
     }

@@ -21,6 +21,11 @@
 //   - Multicall3Lite (src/Multicall3Lite.sol): Multicall3's tryAggregate, the
 //     neutral caller ERC3009PaymentCollector runs ERC-6492 deployment calls
 //     through, for chains without the canonical Multicall3.
+//   - Multicall3 (src/Multicall3.sol): our implementation of the Multicall3
+//     interface (aggregate, tryAggregate, aggregate3, aggregate3Value and the
+//     block getters, same ABI), placed at the canonical Multicall3Address on
+//     chains that lack it: the settlement batcher sends aggregate3 there.
+//     build/Multicall3.runtime.bin is its runtime code (multicall3.go).
 //   - TestHostileCollector and TestWalletFactory: test-only contracts (a
 //     collector that under-delivers, over-delivers or re-enters the escrow;
 //     a CREATE2 factory of TestWallet1271 for ERC-6492 payers).

@@ -16,6 +16,7 @@ BINDINGS=(
 	"TestWallet1271:testwallet1271.gen.go"
 	"AuthCaptureEscrow+TokenStore+ERC3009PaymentCollector+OperatorRefundCollector+Multicall3Lite+TestHostileCollector:escrow.gen.go"
 	"TestWalletFactory:testwalletfactory.gen.go"
+	"Multicall3:multicall3.gen.go"
 )
 
 npm ci --no-audit --no-fund --loglevel=error

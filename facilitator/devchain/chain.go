@@ -48,6 +48,8 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/caddy-x402/x402/facilitator/contracts"
 )
 
 // DevTokenAddress is where TestUSDC lands when dev account 0 deploys it as
@@ -160,7 +162,8 @@ type Chain struct {
 	closeErr  error
 }
 
-// Start starts a dev chain: genesis with ETH for every dev account, TestUSDC
+// Start starts a dev chain: genesis with ETH for every dev account and our
+// Multicall3 at contracts.Multicall3Address, TestUSDC
 // deployed by account 0 at DevTokenAddress, the escrow contracts deployed by
 // account 0 next (nonces 1 to 4, DevEscrowContracts), USDC minted to every
 // account, and the auto-miner running. It takes about 0.2 s.
@@ -176,7 +179,11 @@ func Start(opts Options) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	alloc := types.GenesisAlloc{}
+	alloc := types.GenesisAlloc{
+		// Multicall3 where public chains have it: settlements are batched
+		// through its aggregate3.
+		contracts.Multicall3Address: {Code: contracts.Multicall3RuntimeCode(), Balance: new(big.Int)},
+	}
 	for _, a := range accounts {
 		alloc[a.Address] = types.Account{Balance: new(big.Int).Set(opts.ETHPerAccount)}
 	}

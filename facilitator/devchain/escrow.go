@@ -44,7 +44,7 @@ var DevEscrowContracts = EscrowContracts{
 
 // CanonicalMulticall3 is Multicall3's address on Base and most public
 // chains; pass it as EscrowOptions.Multicall3 where it exists.
-var CanonicalMulticall3 = common.HexToAddress("0xcA11bde05977b3631167028862bE2a173976CA11")
+var CanonicalMulticall3 = contracts.Multicall3Address
 
 // EscrowContracts are the addresses of one deployment of the escrow.
 type EscrowContracts struct {
