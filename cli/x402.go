@@ -15,7 +15,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "x402",
-		Usage: "<pay|sessions|accounts|devchain> [flags]",
+		Usage: "<pay|sessions|accounts|devchain|health> [flags]",
 		Short: "Pays for x402-protected URLs and lists the dev chain's accounts",
 		Long: `
 caddy x402 pay [--dev-account N | --key-file F] [flags] URL
@@ -44,6 +44,11 @@ caddy x402 devchain deploy --rpc URL [--dev-account N | --key-file F] [--mint-to
   Deploys the test USDC (and the other test contracts) on an external dev
   node such as anvil, mints it to the dev accounts and prints the
   addresses as JSON.
+
+caddy x402 health [--url URL] [--timeout 3s]
+  Probes a health endpoint (default: the sidecar's readiness,
+  http://127.0.0.1:$X402_HEALTH_PORT/ready, port 9402) and prints its
+  answer; exit status 0 when it answers 200. The image's HEALTHCHECK.
 `,
 		CobraFunc: func(cmd *cobra.Command) { setupX402Command(cmd, caddyExit) },
 	})
@@ -87,12 +92,12 @@ func setupX402Command(cmd *cobra.Command, exit exitFunc) {
 	})
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, sessions, accounts or devchain)\n", args[0])
+			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, sessions, accounts, devchain or health)\n", args[0])
 			return exit(c, exitUsage)
 		}
 		return c.Help()
 	}
-	cmd.AddCommand(payCommand(exit), sessionsCommand(exit), accountsCommand(exit), devchainCommand(exit))
+	cmd.AddCommand(payCommand(exit), sessionsCommand(exit), accountsCommand(exit), devchainCommand(exit), healthCommand(exit))
 }
 
 // usagef prints a usage error and returns status 2.

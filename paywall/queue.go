@@ -45,7 +45,9 @@ type Job struct {
 	Route   string
 	Due     time.Time
 	Attempt int
-	index   int
+	// Queued is when the job was first enqueued (retries keep it).
+	Queued time.Time
+	index  int
 }
 
 // SettlementQueue settles claims after a delay (settle mode "after"),
@@ -124,7 +126,8 @@ func (q *SettlementQueue) Unreserve() {
 func (q *SettlementQueue) Enqueue(c Claim, id, route string, delay time.Duration) {
 	q.mu.Lock()
 	q.reserved--
-	heap.Push(&q.jobs, &Job{Claim: c, ID: id, Route: route, Due: time.Now().Add(delay)})
+	now := time.Now()
+	heap.Push(&q.jobs, &Job{Claim: c, ID: id, Route: route, Due: now.Add(delay), Queued: now})
 	q.idle.Broadcast()
 	q.mu.Unlock()
 	q.signal()
@@ -135,6 +138,24 @@ func (q *SettlementQueue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.jobs) + q.running
+}
+
+// OldestAge is how long the oldest unsettled job has been in the queue
+// (waiting, or back after failed attempts); 0 when none waits. A job being
+// attempted right now is not counted until it comes back.
+func (q *SettlementQueue) OldestAge() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var oldest time.Time
+	for _, j := range q.jobs {
+		if oldest.IsZero() || j.Queued.Before(oldest) {
+			oldest = j.Queued
+		}
+	}
+	if oldest.IsZero() {
+		return 0
+	}
+	return time.Since(oldest)
 }
 
 func (q *SettlementQueue) signal() {
