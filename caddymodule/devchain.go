@@ -36,9 +36,13 @@ func loadDevChain(nc *NetworkConfig, log *zap.Logger) (*pooledDevChain, error) {
 	if id == 0 {
 		id = devchain.DefaultChainID
 	}
-	key := fmt.Sprintf("devchain:%d:%s", id, nc.RPCListen)
+	listen := nc.RPCListen
+	if validating() {
+		listen = "" // the running instance may hold the address; validation needs no RPC
+	}
+	key := fmt.Sprintf("devchain:%d:%s", id, listen)
 	val, loaded, err := devChains.LoadOrNew(key, func() (caddy.Destructor, error) {
-		c, err := devchain.Start(devchain.Options{ChainID: int64(id), RPCAddr: nc.RPCListen})
+		c, err := devchain.Start(devchain.Options{ChainID: int64(id), RPCAddr: listen})
 		if err != nil {
 			return nil, fmt.Errorf("starting the embedded dev chain: %w", err)
 		}

@@ -1,9 +1,9 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
-	"path/filepath"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator/escrow"
@@ -11,6 +11,7 @@ import (
 	"github.com/caddy-x402/x402/paywall/redisstore"
 	"github.com/caddy-x402/x402/policies"
 	"github.com/caddyserver/caddy/v2"
+	bolterrors "go.etcd.io/bbolt/errors"
 	"go.uber.org/zap"
 )
 
@@ -52,13 +53,6 @@ var ledgers = caddy.NewUsagePool()
 type pooledLedger struct{ *escrow.Ledger }
 
 func (p pooledLedger) Destruct() error { return p.Ledger.Close() }
-
-func (a *App) escrowLedgerPath() string {
-	if a.EscrowLedger != "" {
-		return a.EscrowLedger
-	}
-	return filepath.Join(caddy.AppDataDir(), "x402", "escrow.db")
-}
 
 // escrowDeployment is the escrow contract and collector of network n: as
 // configured, else the dev chain's, else Base's v1.0 deployment on base and
@@ -116,7 +110,7 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 	if err != nil {
 		return fmt.Errorf("x402 network %s escrow capture_threshold: %w", nc.Name, err)
 	}
-	path := rt.app.escrowLedgerPath()
+	path := rt.files.ledger
 	key := fmt.Sprintf("escrow:%d:%s:%s", n.chainID, esc.Hex(), path)
 	val, loaded, err := operators.LoadOrNew(key, func() (caddy.Destructor, error) {
 		po := &pooledOperator{senderKey: senderKey(n, sender.Address().Hex()), ledger: path}
@@ -127,7 +121,13 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 			return nil, err
 		}
 		lv, _, err := ledgers.LoadOrNew(path, func() (caddy.Destructor, error) {
+			if err := checkFree("escrow ledger", path, "escrow_ledger"); err != nil {
+				return nil, err
+			}
 			l, err := escrow.OpenLedger(path)
+			if errors.Is(err, bolterrors.ErrTimeout) {
+				return nil, checkFreeOrBusy("escrow ledger", path, "escrow_ledger")
+			}
 			if err != nil {
 				return nil, err
 			}

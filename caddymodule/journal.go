@@ -1,11 +1,12 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/caddy-x402/x402/paywall"
 	"github.com/caddyserver/caddy/v2"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // journals keeps each journal file open once per process, shared by the
@@ -19,23 +20,17 @@ type pooledJournal struct {
 // Destruct implements caddy.Destructor.
 func (p pooledJournal) Destruct() error { return p.BoltJournal.Close() }
 
-// journalPath is where the app's journal lives: the configured path, or
-// x402/journal.db in Caddy's data directory. "off" disables it.
-func (a *App) journalPath() string {
-	switch a.Journal {
-	case "off":
-		return ""
-	case "":
-		return filepath.Join(caddy.AppDataDir(), "x402", "journal.db")
-	}
-	return a.Journal
-}
-
 // openJournal returns the pooled journal at path; fresh is true when this
 // call opened it (then its pending payments must be recovered).
 func openJournal(path string) (j *paywall.BoltJournal, fresh bool, err error) {
 	val, loaded, err := journals.LoadOrNew(path, func() (caddy.Destructor, error) {
+		if err := checkFree("journal", path, "journal"); err != nil {
+			return nil, err
+		}
 		bj, err := paywall.OpenBoltJournal(path, 0)
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, checkFreeOrBusy("journal", path, "journal")
+		}
 		if err != nil {
 			return nil, err
 		}

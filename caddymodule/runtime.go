@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"os"
 	"strings"
 	"time"
 
@@ -54,6 +55,8 @@ type appRuntime struct {
 	senderKeys, operatorKeys []string
 	// devEscrow is the dev chain's escrow and collector address.
 	devEscrow [2]string
+	// files are the journal's and the escrow ledger's paths.
+	files dataFiles
 }
 
 // network is one configured chain at run time.
@@ -107,6 +110,18 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		}
 		key = k
 	}
+	settler, devOnly := "", true
+	if key != nil {
+		settler = newKeyPair(key).addr
+	}
+	for _, nc := range a.Networks {
+		devOnly = devOnly && nc.Name == "dev"
+	}
+	files, err := a.dataFiles(settler, devOnly, log)
+	if err != nil {
+		return nil, err
+	}
+	rt.files = files
 	guard, err := rt.newGuard(repl)
 	if err != nil {
 		return nil, err
@@ -184,7 +199,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		Gate:        rt.gate,
 	}
 	fresh := false
-	if path := a.journalPath(); path != "" {
+	if path := rt.files.journal; path != "" {
 		j, isNew, err := openJournal(path)
 		if err != nil {
 			return nil, err
@@ -377,6 +392,15 @@ func (rt *appRuntime) Destruct() error {
 	}
 	for _, k := range rt.devKeys {
 		_, _ = devChains.Delete(k)
+	}
+	if rt.files.tempDir != "" {
+		// Still open when another runtime shares it (a reload); the last
+		// one removes it.
+		if _, open := journals.References(rt.files.journal); !open {
+			if _, open := ledgers.References(rt.files.ledger); !open {
+				_ = os.RemoveAll(rt.files.tempDir)
+			}
+		}
 	}
 	return nil
 }
