@@ -49,3 +49,18 @@ func TestHealth(t *testing.T) {
 		}
 	}
 }
+
+func TestSidecarPrintsTheCaddyfile(t *testing.T) {
+	t.Setenv("X402_UPSTREAM", "http://127.0.0.1:3000")
+	t.Setenv("X402_ROUTES", "/v1/* 0.01")
+	t.Setenv("X402_PAY_TO", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+	t.Setenv("X402_NETWORK", "dev")
+	stdout, _, code := runX402(t, "", "sidecar")
+	if code != 0 || !strings.Contains(stdout, "\tx402 /v1/* {\n\t\tprice 0.01\n") || !strings.Contains(stdout, "reverse_proxy http://127.0.0.1:3000") {
+		t.Fatalf("%d\n%s", code, stdout)
+	}
+	t.Setenv("X402_PAY_TO", "0x12")
+	if _, stderr, code := runX402(t, "", "sidecar"); code != exitUsage || !strings.Contains(stderr, `caddy x402 sidecar: X402_PAY_TO: "0x12" is not a 0x-prefixed 20-byte hex address`) {
+		t.Fatalf("%d %s", code, stderr)
+	}
+}

@@ -15,7 +15,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "x402",
-		Usage: "<pay|sessions|accounts|devchain|health> [flags]",
+		Usage: "<pay|sessions|accounts|devchain|health|sidecar> [flags]",
 		Short: "Pays for x402-protected URLs and lists the dev chain's accounts",
 		Long: `
 caddy x402 pay [--dev-account N | --key-file F] [flags] URL
@@ -49,6 +49,10 @@ caddy x402 health [--url URL] [--timeout 3s]
   Probes a health endpoint (default: the sidecar's readiness,
   http://127.0.0.1:$X402_HEALTH_PORT/ready, port 9402) and prints its
   answer; exit status 0 when it answers 200. The image's HEALTHCHECK.
+
+caddy x402 sidecar
+  Prints the Caddyfile that the sidecar's X402_* environment configures
+  (caddy run --adapter x402env runs it); a wrong variable is named.
 `,
 		CobraFunc: func(cmd *cobra.Command) { setupX402Command(cmd, caddyExit) },
 	})
@@ -92,12 +96,12 @@ func setupX402Command(cmd *cobra.Command, exit exitFunc) {
 	})
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, sessions, accounts, devchain or health)\n", args[0])
+			fmt.Fprintf(c.ErrOrStderr(), "caddy x402: unknown subcommand %q (want pay, sessions, accounts, devchain, health or sidecar)\n", args[0])
 			return exit(c, exitUsage)
 		}
 		return c.Help()
 	}
-	cmd.AddCommand(payCommand(exit), sessionsCommand(exit), accountsCommand(exit), devchainCommand(exit), healthCommand(exit))
+	cmd.AddCommand(payCommand(exit), sessionsCommand(exit), accountsCommand(exit), devchainCommand(exit), healthCommand(exit), sidecarCommand(exit))
 }
 
 // usagef prints a usage error and returns status 2.
