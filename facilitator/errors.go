@@ -80,6 +80,9 @@ const (
 	// signature too, in the calldata), so it never spends the session; only
 	// the session's token does.
 	CodeEscrowSessionOpened = "invalid_escrow_session_already_opened"
+	// CodeEscrowRecovery (ours): a token recovery that is not the payer's
+	// fresh signature over this session (see escrow.Recovery).
+	CodeEscrowRecovery = "invalid_escrow_recovery"
 
 	// exact scheme, EVM, settlement.
 	CodeExactExecuteTransfer = "invalid_exact_evm_failed_to_execute_transfer"

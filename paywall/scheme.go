@@ -52,6 +52,16 @@ type Answerer interface {
 	Answer() (status int, resp facilitator.SettleResponse)
 }
 
+// Opener is a claim that opened something its client must learn about
+// even when the request is not charged: an escrow session's deposit is
+// taken, so the answer carries the session's token whatever the upstream
+// answered.
+type Opener interface {
+	// Uncharged is the PAYMENT-RESPONSE for an answer that is not charged;
+	// false when there is nothing to tell.
+	Uncharged() (facilitator.SettleResponse, bool)
+}
+
 // Metered is a claim whose charge the upstream may lower by reporting the
 // actual cost in the route's charge header (usage-based pricing, capped by
 // the route's price).

@@ -51,6 +51,11 @@ func (pw *paidWriter) WriteHeader(status int) {
 	h := pw.rw.Header()
 	pw.chargeable = rt.Chargeable(status, h)
 	pw.meter(h)
+	if op, ok := pw.claim.(Opener); ok && !pw.chargeable {
+		if resp, ok := op.Uncharged(); ok {
+			pw.setResponse(resp)
+		}
+	}
 	switch pw.mode {
 	case SettleAfter:
 		if pw.chargeable {

@@ -38,11 +38,26 @@ type SessionRecord struct {
 	Status      Status      `json:"status"`
 	AuthorizeTx string      `json:"authorizeTx,omitempty"`
 	// CaptureTarget is the cumulative captured amount a capture in flight
-	// aims at (decimal); set before broadcasting, cleared after.
-	CaptureTarget string `json:"captureTarget,omitempty"`
-	Captured      string `json:"captured,omitempty"`
-	VoidTx        string `json:"voidTx,omitempty"`
-	Created       int64  `json:"created"`
+	// aims at (decimal); set before broadcasting, cleared once the
+	// capture's outcome is known. CaptureTx and CaptureNonce name its
+	// transaction once broadcast.
+	CaptureTarget string  `json:"captureTarget,omitempty"`
+	CaptureTx     string  `json:"captureTx,omitempty"`
+	CaptureNonce  *uint64 `json:"captureNonce,omitempty"`
+	Captured      string  `json:"captured,omitempty"`
+	VoidTx        string  `json:"voidTx,omitempty"`
+	Created       int64   `json:"created"`
+	// Shared: the session's spending lives in the shared store (published
+	// there, or loaded from it when another instance opened it).
+	Shared bool `json:"shared,omitempty"`
+	// Orphan: the authorize was found mined by the capture worker, not by
+	// the opening request, so no client holds the token; OrphanSince (Unix
+	// seconds) starts the recovery window.
+	Orphan      bool  `json:"orphan,omitempty"`
+	OrphanSince int64 `json:"orphanSince,omitempty"`
+	// RecoveredAt is the issuedAt of the last accepted token recovery:
+	// a recovery message is accepted once.
+	RecoveredAt uint64 `json:"recoveredAt,omitempty"`
 }
 
 // OpenLedger opens (or creates) the ledger file at path.

@@ -2,7 +2,6 @@ package escrow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -13,8 +12,6 @@ import (
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"go.uber.org/zap"
 )
 
 // submitMargin is the least time an authorization must have left (by chain
@@ -28,8 +25,11 @@ type Opened struct {
 	Token string
 	// Tx is the authorize transaction.
 	Tx common.Hash
-	// Reservation holds the price of the creating request itself.
+	// Reservation holds the price of the creating request itself; nil when
+	// the deposit was taken but the request cannot be served now (Unserved
+	// says why): its answer must still carry the token.
 	Reservation *Reservation
+	Unserved    error
 }
 
 // Open verifies a session creation against the server's own requirements
@@ -208,82 +208,6 @@ func (o *Operator) checkCreation(ctx context.Context, pi *PaymentInfo, a evm.Aut
 		return facilitator.Errorf(facilitator.CodeEscrowInsufficientFunds, "payer holds %s, the deposit is %s", bal.Dec(), pi.MaxAmount), nil
 	}
 	return nil, nil
-}
-
-// authorize persists the session as opening, sends authorize, waits for it
-// and activates the session.
-func (o *Operator) authorize(ctx context.Context, id [32]byte, pi *PaymentInfo, sig []byte, requestID string, price *big.Int, req *facilitator.PaymentRequirements) (*Opened, *facilitator.Error, error) {
-	st, err := o.contract.PaymentState(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st.HasCollectedPayment {
-		return nil, facilitator.Errorf(facilitator.CodeEscrowAlreadyCollected, "payment %x is already authorized on the escrow", id), nil
-	}
-	token, tokenHash, err := newToken()
-	if err != nil {
-		return nil, nil, err
-	}
-	rec := &SessionRecord{ID: fmt.Sprintf("0x%x", id), Network: o.cfg.Network, Escrow: o.cfg.Escrow.Hex(), Collector: o.cfg.Collector.Hex(),
-		PaymentInfo: *pi, Signature: fmt.Sprintf("0x%x", sig), TokenHash: fmt.Sprintf("%x", tokenHash), Status: StatusOpening, Created: time.Now().Unix()}
-	if err := o.ledger.PutSession(id, rec); err != nil {
-		return nil, nil, err
-	}
-	collectorData, err := CollectorData(ctx, o.cfg.Sender.Backend(), pi.Payer, sig)
-	if err != nil {
-		return nil, nil, err
-	}
-	data, err := PackAuthorize(pi, pi.MaxAmount, o.cfg.Collector, collectorData)
-	if err != nil {
-		return nil, facilitator.Errorf(facilitator.CodeEscrowDeposit, "%v", err), nil
-	}
-	tx, err := o.cfg.Sender.Send(ctx, o.cfg.Escrow, data)
-	if err != nil {
-		var re *evm.RevertError
-		if errors.As(err, &re) {
-			rec.Status = StatusFailed
-			_ = o.ledger.PutSession(id, rec)
-			return nil, facilitator.Errorf(facilitator.CodeEscrowAuthorizeFailed, "authorize would revert: %s", Reason(DecodeError(re))), nil
-		}
-		return nil, nil, fmt.Errorf("escrow: sending authorize: %w", err)
-	}
-	rec.AuthorizeTx = tx.Hash().Hex()
-	wctx, cancel := context.WithTimeout(ctx, o.cfg.ReceiptTimeout)
-	defer cancel()
-	rcpt, err := o.cfg.Sender.WaitReceipt(wctx, tx.Hash())
-	if err != nil {
-		_ = o.ledger.PutSession(id, rec) // opening, with its tx: reconciled later
-		return nil, nil, fmt.Errorf("escrow: authorize %s not mined yet: %w", tx.Hash().Hex(), err)
-	}
-	if rcpt.Status != types.ReceiptStatusSuccessful {
-		rec.Status = StatusFailed
-		_ = o.ledger.PutSession(id, rec)
-		return nil, facilitator.Errorf(facilitator.CodeEscrowAuthorizeFailed, "authorize transaction %s reverted", tx.Hash().Hex()), nil
-	}
-	rec.Status = StatusActive
-	if err := o.ledger.PutSession(id, rec); err != nil {
-		return nil, nil, err
-	}
-	s := newSession(id, rec)
-	if o.cfg.Shared != nil {
-		pctx, cancel := context.WithTimeout(ctx, sharedTimeout)
-		err := o.cfg.Shared.Publish(pctx, id, rec)
-		cancel()
-		if err != nil {
-			return nil, nil, fmt.Errorf("escrow: publishing the session to the shared store: %w", err)
-		}
-		s.shared = true
-	}
-	o.mu.Lock()
-	o.sessions[id] = s
-	o.mu.Unlock()
-	o.log.Info("escrow session opened", zap.String("session", s.IDHex()), zap.String("payer", pi.Payer.Hex()),
-		zap.String("deposit", pi.MaxAmount.String()), zap.String("tx", tx.Hash().Hex()))
-	resv, xe, err := o.reserveIn(ctx, s, requestID, price, req)
-	if xe != nil || err != nil {
-		return nil, xe, err
-	}
-	return &Opened{Session: s, Token: token, Tx: tx.Hash(), Reservation: resv}, nil, nil
 }
 
 // domainOf returns the EIP-712 domain of token as configured by the route's

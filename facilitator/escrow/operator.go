@@ -48,6 +48,10 @@ type Config struct {
 	// authorizationExpiry (it must land before it). Default: 2 min; must be
 	// below ServeMargin.
 	CaptureMargin time.Duration
+	// AlertMargin: a session this close to authorizationExpiry with use not
+	// yet captured is logged at error level and reported to the Observer.
+	// Default: CaptureMargin / 2.
+	AlertMargin time.Duration
 	// CaptureThreshold captures once this much is committed and not yet
 	// captured. Default: 1000000 (1 unit of a 6-decimal token).
 	CaptureThreshold *big.Int
@@ -56,13 +60,30 @@ type Config struct {
 	NearExpiry time.Duration
 	// CaptureInterval is how often sessions are checked. Default: 10 s.
 	CaptureInterval time.Duration
+	// CaptureWorkers bounds how many sessions are captured, closed or
+	// reconciled at once (most urgent deadline first). Default: 8.
+	CaptureWorkers int
+	// CloseWait bounds how long a close waits for requests already in
+	// flight on the session (on every instance) before sealing it; a
+	// request that ends later is refused, not charged. Default: 30 s.
+	CloseWait time.Duration
+	// RecoveryWindow: a session whose authorize only the capture worker saw
+	// mined (the opening answer with its token was lost) stays open this
+	// long for its payer to recover the token; then it is closed and the
+	// deposit voided back. Default: 15 min.
+	RecoveryWindow time.Duration
+	// RecoverySkew bounds how far a token recovery's issuedAt may be from
+	// now. Default: 5 min.
+	RecoverySkew time.Duration
 	// ReceiptTimeout bounds the wait for authorize/capture/void receipts.
 	// Default: 60 s.
 	ReceiptTimeout time.Duration
 	// Shared, when set, keeps session spending in a store that several
 	// instances share (Redis); nil keeps it in this process (with the
-	// ledger for what is committed).
+	// ledger for what is committed). SetShared changes it later.
 	Shared SharedSessions
+	// Observer receives the operator's session metrics. Default: none.
+	Observer Observer
 	// Now is the clock for serving decisions. Default: time.Now.
 	Now func() time.Time
 	// Logger; default none. Session tokens are never logged.
@@ -82,10 +103,9 @@ type Operator struct {
 	mu       sync.RWMutex
 	sessions map[[32]byte]*Session
 	opening  map[[32]byte]*sync.Mutex
+	store    SharedSessions // guarded by mu; see shared()
 
-	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	worker
 }
 
 // NewOperator loads the ledger's sessions and starts the capture worker.
@@ -95,15 +115,15 @@ func NewOperator(cfg Config) (*Operator, error) {
 	}
 	setDefaults(&cfg)
 	o := &Operator{cfg: cfg, contract: NewContract(cfg.Sender.Backend(), cfg.Escrow), ledger: cfg.Ledger, log: cfg.Logger,
-		sessions: map[[32]byte]*Session{}, opening: map[[32]byte]*sync.Mutex{},
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		sessions: map[[32]byte]*Session{}, opening: map[[32]byte]*sync.Mutex{}, store: cfg.Shared}
+	o.worker.init(cfg.CaptureWorkers)
 	recs, debits, err := cfg.Ledger.Load()
 	if err != nil {
 		return nil, err
 	}
 	for _, rec := range recs {
 		id, err := parseID(rec.ID)
-		if err != nil || rec.Escrow != cfg.Escrow.Hex() {
+		if err != nil || rec.Escrow != cfg.Escrow.Hex() || (rec.Network != "" && rec.Network != cfg.Network) {
 			continue // another chain's or escrow's session
 		}
 		s := newSession(id, rec)
@@ -111,6 +131,9 @@ func NewOperator(cfg Config) (*Operator, error) {
 			s.requests[req] = true
 			s.committed.Add(s.committed, amt)
 		}
+		// A session from the shared store (or moved to it) is spent there;
+		// one of our own that is not there yet is moved by the worker.
+		s.shared = rec.Shared && o.store != nil
 		o.sessions[id] = s
 	}
 	go o.captureLoop()
@@ -131,8 +154,15 @@ func setDefaults(c *Config) {
 	def(&c.NearExpiry, 15*time.Minute)
 	def(&c.CaptureInterval, 10*time.Second)
 	def(&c.ReceiptTimeout, 60*time.Second)
+	def(&c.CloseWait, 30*time.Second)
+	def(&c.RecoveryWindow, 15*time.Minute)
+	def(&c.RecoverySkew, 5*time.Minute)
 	if c.CaptureMargin >= c.ServeMargin {
 		c.CaptureMargin = c.ServeMargin / 2
+	}
+	def(&c.AlertMargin, c.CaptureMargin/2)
+	if c.CaptureWorkers <= 0 {
+		c.CaptureWorkers = 8
 	}
 	if c.MinDeposit == nil {
 		c.MinDeposit = big.NewInt(100_000)
@@ -148,6 +178,9 @@ func setDefaults(c *Config) {
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	if c.Network == "" {
 		c.Network = fmt.Sprintf("eip155:%d", c.ChainID)
@@ -166,16 +199,6 @@ func (o *Operator) Extra(name, version string) json.RawMessage {
 	return b
 }
 
-// Stop ends the capture worker (sessions stay in the ledger).
-func (o *Operator) Stop() {
-	select {
-	case <-o.stop:
-	default:
-		close(o.stop)
-	}
-	<-o.done
-}
-
 // Sessions lists the sessions, newest expiry first.
 func (o *Operator) Sessions() []SessionInfo {
 	o.mu.RLock()
@@ -188,12 +211,24 @@ func (o *Operator) Sessions() []SessionInfo {
 	return out
 }
 
-// Session returns a session by id.
+// Session returns a session this process holds, by id.
 func (o *Operator) Session(id [32]byte) (*Session, bool) {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	s, ok := o.sessions[id]
 	return s, ok
+}
+
+// lookup returns the session from this process, or else from the shared
+// store (any instance serves any session of it); nil when unknown.
+func (o *Operator) lookup(ctx context.Context, id [32]byte) (*Session, error) {
+	if s, ok := o.Session(id); ok {
+		return s, nil
+	}
+	if o.shared() == nil {
+		return nil, nil
+	}
+	return o.loadShared(ctx, id)
 }
 
 // Reserve authenticates a usage request against its session, checks that
@@ -204,48 +239,50 @@ func (o *Operator) Reserve(ctx context.Context, ref *SessionRef, requestID strin
 	if err != nil {
 		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "session.id is not a 32-byte 0x-hex id"), nil
 	}
-	s, ok := o.Session(id)
-	if !ok && o.cfg.Shared != nil {
-		if s, err = o.loadShared(ctx, id); err != nil {
-			return nil, nil, err
-		}
-		ok = s != nil
+	s, err := o.lookup(ctx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	if !ok {
+	if s == nil {
 		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionUnknown, "no session %s here", ref.ID), nil
 	}
-	if !s.tokenMatches(ref.Token) {
-		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionToken, "session token does not match"), nil
+	// A shared session's token is checked by the shared store, atomically
+	// with the reservation (a recovery on any instance replaces it).
+	if !s.shared && !s.tokenMatches(ref.Token) {
+		return nil, errToken(), nil
 	}
-	return o.reserveIn(ctx, s, requestID, amount, req)
+	return o.reserveIn(ctx, s, hashToken(ref.Token), requestID, amount, req)
 }
 
-func (o *Operator) reserveIn(ctx context.Context, s *Session, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error, error) {
+func errToken() *facilitator.Error {
+	return facilitator.Errorf(facilitator.CodeEscrowSessionToken, "session token does not match")
+}
+
+func (o *Operator) reserveIn(ctx context.Context, s *Session, tokenHash [32]byte, requestID string, amount *big.Int, req *facilitator.PaymentRequirements) (*Reservation, *facilitator.Error, error) {
 	// A session is bound to the network, token and receiver it was opened
 	// for, and to our operator (or, with a shared store, to the instance of
 	// ours that opened it).
-	ours := s.pi.Operator == o.Address() || (o.cfg.Shared != nil && s.shared)
+	ours := s.pi.Operator == o.Address() || s.shared
 	if !facilitator.SameNetwork(req.Network, o.cfg.Network) || !sameAddr(s.pi.Token, req.Asset) || !sameAddr(s.pi.Receiver, req.PayTo) || !ours {
 		return nil, facilitator.Errorf(facilitator.CodeEscrowSessionBinding, "session %s pays %s in %s on %s; this route is %s in %s on %s",
 			s.IDHex(), s.pi.Receiver.Hex(), s.pi.Token.Hex(), o.cfg.Network, req.PayTo, req.Asset, req.Network), nil
 	}
-	if o.cfg.Shared != nil {
-		xe, err := o.reserveShared(ctx, s, requestID, amount)
-		if xe != nil || err != nil {
+	switch sh := o.shared(); {
+	case sh != nil && s.shared:
+		if xe, err := o.reserveShared(ctx, sh, s, tokenHash, requestID, amount); xe != nil || err != nil {
 			return nil, xe, err
 		}
-	} else if xe := s.reserve(requestID, amount, o.cfg.Now(), o.cfg.ServeMargin); xe != nil {
-		return nil, xe, nil
+	case sh != nil:
+		// Ours, not yet in the shared store (a publish failed, or the store
+		// was just configured): the capture worker moves it within
+		// CaptureInterval.
+		return nil, nil, fmt.Errorf("escrow: session %s is being moved to the shared store", s.IDHex())
+	default:
+		if xe := s.reserve(requestID, amount, o.cfg.Now(), o.cfg.ServeMargin); xe != nil {
+			return nil, xe, nil
+		}
 	}
 	return &Reservation{Session: s, RequestID: requestID, Amount: new(big.Int).Set(amount), op: o}, nil, nil
-}
-
-// kick asks the capture worker to look at the sessions now.
-func (o *Operator) kick(*Session) {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
 }
 
 var errDone = errors.New("escrow: reservation already committed or released")

@@ -63,8 +63,12 @@ type UsagePayload struct {
 	Session   *SessionRef `json:"session"`
 	Amount    string      `json:"amount,omitempty"`
 	RequestID string      `json:"requestId"`
-	// Action is "" (use) or "close" (final capture, return the rest).
+	// Action is "" (use), "close" (final capture, return the rest) or
+	// "recover" (a new token for the payer, who signs Recovery; session.token
+	// is not needed).
 	Action string `json:"action,omitempty"`
+	// Recovery is the payer's signed token recovery (action "recover").
+	Recovery *Recovery `json:"recovery,omitempty"`
 }
 
 // Payload is a decoded escrow payload: exactly one of Creation and Usage.
@@ -95,14 +99,18 @@ func ParsePayload(raw json.RawMessage) (*Payload, error) {
 		if err := json.Unmarshal(raw, &u); err != nil {
 			return nil, fmt.Errorf("usage payload: %v", err)
 		}
-		if u.Session == nil || u.Session.ID == "" || u.Session.Token == "" {
+		switch {
+		case u.Action == "recover":
+			if u.Session == nil || u.Session.ID == "" || u.Recovery == nil || u.Recovery.Signature == "" || u.Recovery.IssuedAt == "" {
+				return nil, fmt.Errorf("a session recovery needs session.id and recovery {issuedAt, signature}")
+			}
+		case u.Action != "" && u.Action != "close":
+			return nil, fmt.Errorf("usage payload action %q is not supported (want close or recover)", u.Action)
+		case u.Session == nil || u.Session.ID == "" || u.Session.Token == "":
 			return nil, fmt.Errorf("usage payload needs session.id and session.token")
 		}
 		if err := checkRequestID(u.RequestID); err != nil {
 			return nil, err
-		}
-		if u.Action != "" && u.Action != "close" {
-			return nil, fmt.Errorf("usage payload action %q is not supported (want close)", u.Action)
 		}
 		return &Payload{Usage: &u}, nil
 	case len(probe.Authorization) > 0 && len(probe.Session) == 0:

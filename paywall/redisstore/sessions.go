@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator/escrow"
@@ -14,18 +15,21 @@ import (
 )
 
 // Sessions keeps escrow session spending in Redis (escrow.SharedSessions),
-// so that every instance of a cluster can serve a session and none can
-// overdraw it. A session is four keys sharing one hash slot:
+// so that every instance of a cluster can serve and close a session and
+// none can overdraw it. A session is four keys sharing one hash slot:
 //
-//	x402:<ns>:escrow:{<id>}:s  hash: record (JSON), deposit, committed, status, expireat
+//	x402:<ns>:escrow:{<id>}:s  hash: record (JSON), deposit, committed, status, tokenhash,
+//	                           expireat, recovered, sealed, captured, voidtx
 //	x402:<ns>:escrow:{<id>}:a  hash: requestId → reserved amount
 //	x402:<ns>:escrow:{<id>}:r  sorted set: requestId by reservation expiry (ms)
 //	x402:<ns>:escrow:{<id>}:q  set: committed requestIds
 //
-// Every change is one Lua script, so a reservation checks the balance and
-// takes it atomically over all instances. Amounts are token units up to
-// 2^53 − 1 (9 × 10^9 of a 6-decimal token), checked when a session is
-// published. Keys expire a week after the session's refund expiry.
+// Every change is one Lua script (sessions_lua.go), so a reservation checks
+// the token, the status and the balance and takes it atomically over all
+// instances, and a close is one step that every instance sees. Amounts are
+// token units up to 2^53 − 1 (9 × 10^9 of a 6-decimal token), checked when
+// a session is published. Keys expire a week after the session's refund
+// expiry.
 type Sessions struct {
 	rdb     redis.UniversalClient
 	prefix  string
@@ -48,99 +52,62 @@ func (s *Sessions) keys(id [32]byte) []string {
 	return []string{base + "s", base + "a", base + "r", base + "q"}
 }
 
-// Lua helpers shared by the scripts: the live reserved total, after
-// dropping expired reservations.
-const luaReserved = `
-local function reserved(now)
-  if now then
-    local old = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
-    for i = 1, #old do redis.call('HDEL', KEYS[2], old[i]) end
-    if #old > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now) end
-  end
-  local total = 0
-  local vals = redis.call('HVALS', KEYS[2])
-  for i = 1, #vals do total = total + tonumber(vals[i]) end
-  return total
-end
-local function touch()
-  local ex = redis.call('HGET', KEYS[1], 'expireat')
-  if ex then for i = 2, 4 do redis.call('EXPIREAT', KEYS[i], ex) end end
-end
-`
-
-var reserveScript = redis.NewScript(luaReserved + `
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then return 'unknown' end
-if st ~= 'active' then return 'closed' end
-local res = reserved(ARGV[3])
-if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 'dup' end
-local avail = tonumber(redis.call('HGET', KEYS[1], 'deposit')) - tonumber(redis.call('HGET', KEYS[1], 'committed')) - res
-if avail < tonumber(ARGV[2]) then return 'balance' end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-touch()
-return 'ok'
-`)
-
-var commitScript = redis.NewScript(luaReserved + `
-local amt = redis.call('HGET', KEYS[2], ARGV[1])
-if amt then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-else
-  -- The reservation expired before the commit: commit only what the
-  -- balance still covers (never overdraw).
-  if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1 then return {'dup', '0'} end
-  local avail = tonumber(redis.call('HGET', KEYS[1], 'deposit')) - tonumber(redis.call('HGET', KEYS[1], 'committed')) - reserved(nil)
-  if avail < tonumber(ARGV[2]) then return {'balance', '0'} end
-end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('HINCRBY', KEYS[1], 'committed', ARGV[2])
-  redis.call('SADD', KEYS[4], ARGV[1])
-end
-touch()
-local bal = tonumber(redis.call('HGET', KEYS[1], 'deposit')) - tonumber(redis.call('HGET', KEYS[1], 'committed')) - reserved(nil)
-return {'ok', string.format('%.0f', bal)}
-`)
-
-var releaseScript = redis.NewScript(`
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return 1
-`)
-
-var statusScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
-return 1
-`)
+func safe(what string, v *big.Int) error {
+	if v == nil || v.Sign() < 0 || v.Cmp(maxSafe) > 0 {
+		return fmt.Errorf("redis store: %s %v is outside what the shared store counts exactly (0 to 2^53-1 units)", what, v)
+	}
+	return nil
+}
 
 // Publish implements escrow.SharedSessions.
-func (s *Sessions) Publish(ctx context.Context, id [32]byte, rec *escrow.SessionRecord) error {
+func (s *Sessions) Publish(ctx context.Context, id [32]byte, rec *escrow.SessionRecord, moved *escrow.MovedSession) error {
 	dep := rec.PaymentInfo.MaxAmount
-	if dep == nil || dep.Sign() <= 0 || dep.Cmp(maxSafe) > 0 {
+	if err := safe("deposit", dep); err != nil || dep.Sign() == 0 {
 		return fmt.Errorf("redis store: deposit %v is outside what the shared store counts exactly (1 to 2^53-1 units)", dep)
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	k := s.keys(id)
+	committed, status := new(big.Int), escrow.StatusActive
+	var requests []string
+	var reserved map[string]*big.Int
+	if moved != nil {
+		if moved.Committed != nil {
+			committed = moved.Committed
+		}
+		if moved.Status != "" {
+			status = moved.Status
+		}
+		requests, reserved = moved.Requests, moved.Reserved
+	}
+	if err := safe("committed", committed); err != nil {
+		return err
+	}
 	expireAt := int64(rec.PaymentInfo.RefundExpiry) + 7*24*3600
-	pipe := s.rdb.TxPipeline()
-	pipe.HSetNX(ctx, k[0], "record", b)
-	pipe.HSetNX(ctx, k[0], "deposit", dep.String())
-	pipe.HSetNX(ctx, k[0], "committed", "0")
-	pipe.HSetNX(ctx, k[0], "status", string(escrow.StatusActive))
-	pipe.HSet(ctx, k[0], "expireat", expireAt)
-	pipe.ExpireAt(ctx, k[0], time.Unix(expireAt, 0))
-	_, err = pipe.Exec(ctx)
+	args := []any{b, dep.String(), committed.String(), string(status), rec.TokenHash, expireAt,
+		s.now().Add(reservationTTL).UnixMilli(), len(requests)}
+	for _, r := range requests {
+		args = append(args, r)
+	}
+	args = append(args, len(reserved))
+	for r, amt := range reserved {
+		if err := safe("reservation", amt); err != nil {
+			return err
+		}
+		args = append(args, r, amt.String())
+	}
+	_, err = publishScript.Run(ctx, s.rdb, s.keys(id), args...).Text()
 	return err
 }
 
+// reservationTTL matches the escrow operator's reservations: a moved
+// reservation lives as long as a new one.
+const reservationTTL = 10 * time.Minute
+
 // Load implements escrow.SharedSessions.
 func (s *Sessions) Load(ctx context.Context, id [32]byte) (*escrow.SessionRecord, error) {
-	vals, err := s.rdb.HMGet(ctx, s.keys(id)[0], "record", "status").Result()
+	vals, err := s.rdb.HMGet(ctx, s.keys(id)[0], "record", "status", "tokenhash").Result()
 	if err != nil {
 		return nil, err
 	}
@@ -155,32 +122,46 @@ func (s *Sessions) Load(ctx context.Context, id [32]byte) (*escrow.SessionRecord
 	if st, ok := vals[1].(string); ok {
 		rec.Status = escrow.Status(st)
 	}
+	if th, ok := vals[2].(string); ok && th != "" {
+		rec.TokenHash = th
+	}
 	return &rec, nil
 }
 
 // Reserve implements escrow.SharedSessions.
-func (s *Sessions) Reserve(ctx context.Context, id [32]byte, requestID string, amount *big.Int, ttl time.Duration) error {
+func (s *Sessions) Reserve(ctx context.Context, id [32]byte, tokenHash [32]byte, requestID string, amount *big.Int, ttl time.Duration) error {
 	if amount.Cmp(maxSafe) > 0 {
 		return escrow.ErrSharedBalance
 	}
 	now := s.now()
-	res, err := reserveScript.Run(ctx, s.rdb, s.keys(id), requestID, amount.String(), now.UnixMilli(), now.Add(ttl).UnixMilli()).Text()
+	res, err := reserveScript.Run(ctx, s.rdb, s.keys(id), requestID, amount.String(), now.UnixMilli(), now.Add(ttl).UnixMilli(),
+		hex.EncodeToString(tokenHash[:])).Text()
 	if err != nil {
 		return err
 	}
-	switch res {
-	case "ok":
+	if res == "ok" {
 		return nil
+	}
+	return answerErr("reserve", res)
+}
+
+// answerErr maps a script's refusal to the escrow package's errors.
+func answerErr(op, res string) error {
+	switch res {
 	case "unknown":
 		return escrow.ErrSharedUnknown
+	case "token":
+		return escrow.ErrSharedToken
 	case "closed":
 		return escrow.ErrSharedClosed
 	case "dup":
 		return escrow.ErrSharedDuplicate
 	case "balance":
 		return escrow.ErrSharedBalance
+	case "stale":
+		return escrow.ErrSharedStale
 	}
-	return fmt.Errorf("redis store: unexpected reserve answer %q", res)
+	return fmt.Errorf("redis store: unexpected %s answer %q", op, res)
 }
 
 // Commit implements escrow.SharedSessions.
@@ -192,19 +173,14 @@ func (s *Sessions) Commit(ctx context.Context, id [32]byte, requestID string, ac
 	if len(out) != 2 {
 		return nil, fmt.Errorf("redis store: unexpected commit answer %v", out)
 	}
-	switch out[0] {
-	case "ok":
-		bal, ok := new(big.Int).SetString(out[1], 10)
-		if !ok {
-			return nil, fmt.Errorf("redis store: balance %q", out[1])
-		}
-		return bal, nil
-	case "dup":
-		return nil, escrow.ErrSharedDuplicate
-	case "balance":
-		return nil, escrow.ErrSharedBalance
+	if out[0] != "ok" {
+		return nil, answerErr("commit", out[0])
 	}
-	return nil, fmt.Errorf("redis store: unexpected commit answer %v", out)
+	bal, ok := new(big.Int).SetString(out[1], 10)
+	if !ok {
+		return nil, fmt.Errorf("redis store: balance %q", out[1])
+	}
+	return bal, nil
 }
 
 // Release implements escrow.SharedSessions.
@@ -228,16 +204,111 @@ func (s *Sessions) Committed(ctx context.Context, id [32]byte) (*big.Int, error)
 	return c, nil
 }
 
-// SetStatus implements escrow.SharedSessions.
-func (s *Sessions) SetStatus(ctx context.Context, id [32]byte, st escrow.Status) error {
-	return statusScript.Run(ctx, s.rdb, s.keys(id), string(st)).Err()
+// BeginClose implements escrow.SharedSessions.
+func (s *Sessions) BeginClose(ctx context.Context, id [32]byte, tokenHash *[32]byte) (escrow.Status, error) {
+	th := ""
+	if tokenHash != nil {
+		th = hex.EncodeToString(tokenHash[:])
+	}
+	res, err := beginCloseScript.Run(ctx, s.rdb, s.keys(id), th).Text()
+	if err != nil {
+		return "", err
+	}
+	switch res {
+	case "unknown", "token":
+		return "", answerErr("close", res)
+	}
+	return escrow.Status(res), nil
 }
 
-// Status implements escrow.SharedSessions.
-func (s *Sessions) Status(ctx context.Context, id [32]byte) (escrow.Status, error) {
-	v, err := s.rdb.HGet(ctx, s.keys(id)[0], "status").Result()
-	if errors.Is(err, redis.Nil) {
-		return "", escrow.ErrSharedUnknown
+// InFlight implements escrow.SharedSessions.
+func (s *Sessions) InFlight(ctx context.Context, id [32]byte) (int, error) {
+	n, err := inFlightScript.Run(ctx, s.rdb, s.keys(id), s.now().UnixMilli()).Int()
+	if err != nil {
+		return 0, err
 	}
-	return escrow.Status(v), err
+	if n < 0 {
+		return 0, escrow.ErrSharedUnknown
+	}
+	return n, nil
+}
+
+// Seal implements escrow.SharedSessions.
+func (s *Sessions) Seal(ctx context.Context, id [32]byte) (*big.Int, error) {
+	out, err := sealScript.Run(ctx, s.rdb, s.keys(id)).StringSlice()
+	if err != nil {
+		return nil, err
+	}
+	if len(out) != 2 || out[0] != "ok" {
+		return nil, escrow.ErrSharedUnknown
+	}
+	c, ok := new(big.Int).SetString(out[1], 10)
+	if !ok {
+		return nil, fmt.Errorf("redis store: committed %q", out[1])
+	}
+	return c, nil
+}
+
+// Finish implements escrow.SharedSessions.
+func (s *Sessions) Finish(ctx context.Context, id [32]byte, captured *big.Int, voidTx string) error {
+	n, err := finishScript.Run(ctx, s.rdb, s.keys(id), captured.String(), voidTx).Int()
+	if err == nil && n == 0 {
+		err = escrow.ErrSharedUnknown
+	}
+	return err
+}
+
+// Closed implements escrow.SharedSessions.
+func (s *Sessions) Closed(ctx context.Context, id [32]byte) (*big.Int, string, bool, error) {
+	vals, err := s.rdb.HMGet(ctx, s.keys(id)[0], "status", "captured", "voidtx").Result()
+	if err != nil {
+		return nil, "", false, err
+	}
+	if st, _ := vals[0].(string); st != string(escrow.StatusClosed) {
+		return nil, "", false, nil
+	}
+	c, _ := vals[1].(string)
+	captured, ok := new(big.Int).SetString(c, 10)
+	if !ok {
+		return nil, "", false, fmt.Errorf("redis store: captured %q", c)
+	}
+	tx, _ := vals[2].(string)
+	return captured, tx, true, nil
+}
+
+// States implements escrow.SharedSessions.
+func (s *Sessions) States(ctx context.Context, ids [][32]byte) ([]escrow.SharedState, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HMGet(ctx, s.keys(id)[0], "status", "committed")
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]escrow.SharedState, len(ids))
+	for i, c := range cmds {
+		vals := c.Val()
+		st, _ := vals[0].(string)
+		out[i].Status = escrow.Status(st)
+		cs, _ := vals[1].(string)
+		if v, ok := new(big.Int).SetString(cs, 10); ok {
+			out[i].Committed = v
+		} else {
+			out[i].Committed = new(big.Int)
+		}
+	}
+	return out, nil
+}
+
+// SetToken implements escrow.SharedSessions.
+func (s *Sessions) SetToken(ctx context.Context, id [32]byte, tokenHash [32]byte, issuedAt uint64) error {
+	res, err := setTokenScript.Run(ctx, s.rdb, s.keys(id), hex.EncodeToString(tokenHash[:]), strconv.FormatUint(issuedAt, 10)).Text()
+	if err != nil {
+		return err
+	}
+	if res == "ok" {
+		return nil
+	}
+	return answerErr("set token", res)
 }
