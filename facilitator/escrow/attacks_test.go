@@ -3,6 +3,7 @@ package escrow
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,7 +83,8 @@ func TestSessionCreationAttacks(t *testing.T) {
 // is checked, and the session only pays the receiver, token and network it
 // was opened for.
 func TestSessionUseAttacks(t *testing.T) {
-	e := newOpEnv(t, nil)
+	var skew atomic.Int64 // how far the operator's clock is ahead
+	e := newOpEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) } })
 	opened := e.open(e.creation(e.payer, 1_000_000, time.Hour, nil))
 	_, _ = opened.Reservation.Commit(nil)
 	ref := &SessionRef{ID: opened.Session.IDHex(), Token: opened.Token}
@@ -129,7 +131,7 @@ func TestSessionUseAttacks(t *testing.T) {
 		r2.Release()
 	}
 	// Near expiry no new use is accepted (the final capture must land).
-	e.op.cfg.Now = func() time.Time { return opened.Session.ExpiresAt().Add(-time.Minute) }
+	skew.Store(int64(time.Until(opened.Session.ExpiresAt().Add(-time.Minute))))
 	if _, xe, _ := e.op.Reserve(ctx0, ref, "late", e.price, &e.req); xe == nil || xe.Code != facilitator.CodeEscrowSessionExpiring {
 		t.Fatalf("use near expiry: %v", xe)
 	}
