@@ -61,6 +61,9 @@ func (f *Facilitator) Settle(ctx context.Context, p *facilitator.PaymentPayload,
 		}
 		select {
 		case <-fl.done:
+			if fl.err == nil && fl.resp.Success {
+				return f.replayed(ctx, fl.resp, fl.resp.Transaction)
+			}
 			return fl.resp, fl.err
 		case <-ctx.Done():
 			return resp, ctx.Err()
@@ -91,7 +94,11 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 				return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization was already settled (transaction %s)", s.tx.Hex()), c.Payer()), nil
 			}
 			resp.Success = true
-			return resp, nil
+			return f.replayed(ctx, resp, resp.Transaction)
+		}
+		if !facilitator.IsOwnTransaction(ctx, s.tx.Hex()) {
+			resp.Success = true
+			return f.replayed(ctx, resp, s.tx.Hex())
 		}
 		return f.await(ctx, s.tx, c, prep, key, resp)
 	}
@@ -118,7 +125,7 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization was already settled (transaction %s)", tx.Hex()), c.Payer()), nil
 		}
 		resp.Success, resp.Transaction = true, tx.Hex()
-		return resp, nil
+		return f.replayed(ctx, resp, resp.Transaction)
 	}
 	data, err := c.transferCalldata()
 	if err != nil {
@@ -149,7 +156,11 @@ func (f *Facilitator) settleExpired(ctx context.Context, c *Checked, prep *Prepa
 				return failed(resp, expired, c.Payer()), nil
 			}
 			resp.Success = true
-			return resp, nil
+			return f.replayed(ctx, resp, resp.Transaction)
+		}
+		if !facilitator.IsOwnTransaction(ctx, s.tx.Hex()) {
+			resp.Success = true
+			return f.replayed(ctx, resp, s.tx.Hex())
 		}
 		return f.await(ctx, s.tx, c, prep, key, resp)
 	}
@@ -165,7 +176,22 @@ func (f *Facilitator) settleExpired(ctx context.Context, c *Checked, prep *Prepa
 	}
 	f.settled.Add(key, settlement{tx: tx})
 	resp.Success, resp.Transaction = true, tx.Hex()
-	return resp, nil
+	return f.replayed(ctx, resp, resp.Transaction)
+}
+
+// replayed turns a settlement found already made (on chain, in this
+// process's cache, or by a concurrent call) into the nonce-used failure
+// when the caller marked its own transactions (facilitator.
+// WithOwnTransactions) and tx is not one of them: another request was
+// settled with this payment, so it is not this request's success (a replay
+// incident). Unmarked callers keep the idempotent success.
+func (f *Facilitator) replayed(ctx context.Context, resp facilitator.SettleResponse, tx string) (facilitator.SettleResponse, error) {
+	if facilitator.IsOwnTransaction(ctx, tx) {
+		return resp, nil
+	}
+	resp.Transaction = tx
+	return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed,
+		"this payment's authorization was already used on chain by transaction %s, which this request did not send: another request used the same payment", tx), ""), nil
 }
 
 // await waits for the receipt of a settlement transaction and checks it.
