@@ -93,6 +93,17 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"unknown store option", global("network dev\nstore redis redis://127.0.0.1:6379/0 {\ncolour blue\n}"), `unknown option "colour"`},
 		{"store namespace twice", global("network dev\nstore redis redis://x {\nnamespace a b\n}"), "wrong argument count"},
 		{"store without type", global("network dev\nstore"), "wrong argument count"},
+		{"store redis without location", global("network dev\nstore redis {\nnamespace a\n}"), "a URL is required"},
+		{"store redis url and cluster", global("network dev\nstore redis redis://x {\ncluster a:1\n}"), "give one of a URL"},
+		{"store sentinel without address", global("network dev\nstore redis {\nsentinel primary\n}"), "sentinel needs the master name"},
+		{"store sentinel password alone", global("network dev\nstore redis redis://x {\nsentinel_password p\n}"), "give one of a URL"},
+		{"store redis journal off", global("network dev\nstore redis redis://x\njournal off"), "needs the journal"},
+		{"store cluster db", global("network dev\nstore redis {\ncluster a:1\ndb 2\n}"), "only database 0"},
+		{"store memory with options", global("network dev\nstore memory {\nnamespace a\n}"), "takes no options"},
+		{"store memory with url", global("network dev\nstore memory redis://x"), "takes no URL"},
+		{"store tls with value", global("network dev\nstore redis {\ncluster a:1\ntls yes\n}"), "wrong argument count"},
+		{"store duplicate cluster", global("network dev\nstore redis {\ncluster a:1\ncluster b:1\n}"), `duplicate option "cluster"`},
+		{"store bad recovery timeout", global("network dev\nstore redis redis://x {\nrecovery_timeout soon\n}"), "soon"},
 		{"negative workers", global("network dev\nsettle_workers -1"), `"-1" is not a non-negative integer`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ type App struct {
 	// Facilitator says who verifies on-chain details and settles: the
 	// embedded one (default) or remote facilitators.
 	Facilitator *FacilitatorConfig `json:"facilitator,omitempty"`
-	// Store holds the replay guard. Default: memory.
+	// Store holds the replay set and the funds exposure. Default: memory.
 	Store *StoreConfig `json:"store,omitempty"`
 	// Profiles are named route settings that x402 handlers can reuse
 	// (`x402 /path/* <profile>`), so many priced routes need not repeat a
@@ -141,17 +141,53 @@ type FacilitatorConfig struct {
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 }
 
-// StoreConfig selects where the replay guard lives.
+// StoreConfig selects the shared state of payment decisions (the replay
+// set and the funds exposure of "after"-mode payers): in memory, for one
+// instance, or in Redis, shared by every instance on the same Redis and
+// namespace. A Redis store is one server (URL), a Sentinel set or a
+// Cluster; it needs the journal (see App.Journal) to recover from a loss of
+// Redis data.
 type StoreConfig struct {
-	// Type is `memory` (default: one instance) or `redis` (shared by every
-	// instance on the same Redis database and namespace).
+	// Type is `memory` (default: one instance) or `redis`.
 	Type string `json:"type,omitempty"`
-	// URL of the store, e.g. redis://127.0.0.1:6379/0, rediss://… for TLS;
-	// placeholders such as {env.REDIS_URL} are expanded.
+	// URL of one Redis server: redis://[user:password@]host:port/db,
+	// rediss://… for TLS, unix:///path?db=N; placeholders such as
+	// {env.REDIS_URL} are expanded. Not with Sentinel or Cluster.
 	URL string `json:"url,omitempty"`
-	// Namespace separates deployments sharing one Redis database: keys are
-	// x402:<namespace>:guard:<hex>. Default: "default".
+	// Sentinel locates the primary through Redis Sentinel.
+	Sentinel *SentinelConfig `json:"sentinel,omitempty"`
+	// Cluster lists seed nodes (host:port) of a Redis Cluster;
+	// placeholders are expanded.
+	Cluster []string `json:"cluster,omitempty"`
+	// Username and Password authenticate to the data nodes of a Sentinel
+	// set or a Cluster (and override a URL's); use a placeholder such as
+	// {env.REDIS_PASSWORD}. Default: none.
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	// DB is the database of a Sentinel-managed primary. Default: 0.
+	DB int `json:"db,omitempty"`
+	// TLS connects to Sentinel and Cluster nodes with TLS (a URL says it
+	// with rediss://). Default: off.
+	TLS bool `json:"tls,omitempty"`
+	// Namespace separates deployments sharing one Redis: keys are
+	// x402:{<namespace>:<part>}:…. Default: "default".
 	Namespace string `json:"namespace,omitempty"`
+	// RecoveryTimeout bounds the recovery after Redis lost data: paid
+	// requests get 503 until every live instance has put its payments back
+	// or this much time has passed. Default: 15s.
+	RecoveryTimeout caddy.Duration `json:"recovery_timeout,omitempty"`
+}
+
+// SentinelConfig is a Sentinel-managed Redis primary.
+type SentinelConfig struct {
+	// Master is the name the sentinels monitor.
+	Master string `json:"master"`
+	// Addrs are the sentinels (host:port); placeholders are expanded.
+	Addrs []string `json:"addrs"`
+	// Username and Password authenticate to the sentinels (placeholders
+	// expanded). Default: none.
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.

@@ -36,7 +36,9 @@ func init() {
 //		facilitator embedded [{ key_file <path> | key {env.VAR} [allow_inline_key] }]
 //		facilitator remote <url>... [{ header <name> <value>; timeout <duration> }]
 //		store memory
-//		store redis <url> [{ namespace <name> }]
+//		store redis [<url>] [{ namespace <name>; sentinel <master> <host:port>...; cluster <host:port>...;
+//		          username <u>; password <p>; sentinel_username <u>; sentinel_password <p>; db <n>; tls;
+//		          recovery_timeout <duration> }]
 //		profile <name> { <route options, as in the x402 directive> }
 //		settle_workers <n>
 //		queue_capacity <n>
@@ -336,21 +338,6 @@ func parseFacilitator(d *caddyfile.Dispenser) (*FacilitatorConfig, error) {
 		return nil, lines.errAt(d, strings.TrimPrefix(err.Error(), "x402 facilitator "), d.Line(), err)
 	}
 	return fc, nil
-}
-
-// parseStoreBlock reads the options of `store redis <url> { … }`.
-func parseStoreBlock(d *caddyfile.Dispenser, st *StoreConfig) error {
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		switch d.Val() {
-		case "namespace":
-			if err := oneArg(d, &st.Namespace); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("x402 store: unknown option %q (want namespace)", d.Val())
-		}
-	}
-	return nil
 }
 
 func caddyconfigJSON(v any) json.RawMessage {

@@ -140,9 +140,9 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 		var shared escrow.SharedSessions
 		if st := rt.app.Store; st != nil && st.Type == "redis" {
 			// Its own connection: the operator may outlive this runtime.
-			url, err := caddy.NewReplacer().ReplaceOrErr(st.URL, true, true)
+			o, err := redisOptions(st, caddy.NewReplacer())
 			if err == nil {
-				po.shared, err = redisstore.New(redisstore.Options{URL: url, Namespace: st.Namespace})
+				po.shared, err = redisstore.New(o)
 			}
 			if err != nil {
 				_ = po.Destruct()

@@ -119,7 +119,7 @@ func (rt *appRuntime) notReady(ctx context.Context, maxAge time.Duration) []stri
 	if reason, closed := rt.gate.Closed(); closed {
 		reasons = append(reasons, reason)
 	}
-	if p, ok := rt.guard.(interface{ Ping(context.Context) error }); ok {
+	if p, ok := rt.store.(interface{ Ping(context.Context) error }); ok {
 		ctx, cancel := context.WithTimeout(ctx, healthStoreTimeout)
 		err := p.Ping(ctx)
 		cancel()

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"errors"
+	"math/big"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +24,13 @@ var metrics = struct {
 	released   *prometheus.CounterVec
 	settled    *prometheus.CounterVec
 	settleTime *prometheus.HistogramVec
+
+	// The shared store (store.go) and the funds exposure.
+	storeGenerations *prometheus.CounterVec
+	storeRearmed     *prometheus.CounterVec
+	storeRecovering  prometheus.Gauge
+	replayIncidents  *prometheus.CounterVec
+	exposure         *prometheus.GaugeVec
 }{}
 
 func initMetrics() {
@@ -41,6 +49,20 @@ func initMetrics() {
 		metrics.settleTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
 			Name: "settle_duration_seconds", Help: "Duration of synchronous settlements.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)},
 			[]string{"route", "scheme"})
+		metrics.storeGenerations = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "store_generations_total", Help: "New generations of the shared store this instance entered after Redis lost data or changed server (origin: created = it detected the loss, joined = another instance did); one per part of the store."},
+			[]string{"origin"})
+		metrics.storeRearmed = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "store_rearmed_total", Help: "Payments this instance put back into the shared store from its journal and its requests in flight (kind: claims or exposures), on start and after a store loss."},
+			[]string{"kind"})
+		metrics.storeRecovering = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
+			Name: "store_recovering_parts", Help: "Parts of the shared store (of 16) in which this instance refuses paid requests now (503) because a recovery after a data loss is in progress or it has not re-armed yet."})
+		metrics.replayIncidents = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "replay_incidents_total", Help: "Settlements that found their payment already used on chain by another request's transaction: one payment bought two responses (this one unpaid)."},
+			[]string{"network"})
+		metrics.exposure = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
+			Name: "funds_exposure_units", Help: "Token units of after-mode payments this instance served and counted against their payers' balances in the store, not yet settled or released."},
+			[]string{"network", "asset"})
 	})
 }
 
@@ -51,7 +73,8 @@ func registerMetrics(ctx caddy.Context, log *zap.Logger) {
 	if reg == nil {
 		return
 	}
-	for _, c := range []prometheus.Collector{metrics.challenges, metrics.rejections, metrics.accepted, metrics.released, metrics.settled, metrics.settleTime} {
+	for _, c := range []prometheus.Collector{metrics.challenges, metrics.rejections, metrics.accepted, metrics.released, metrics.settled, metrics.settleTime,
+		metrics.storeGenerations, metrics.storeRearmed, metrics.storeRecovering, metrics.replayIncidents, metrics.exposure} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -91,4 +114,41 @@ func (observer) Settled(route, scheme string, ok bool, reason string, d time.Dur
 	if d > 0 {
 		metrics.settleTime.WithLabelValues(route, scheme).Observe(d.Seconds())
 	}
+}
+
+func (observer) ReplayIncident(network string) {
+	metrics.replayIncidents.WithLabelValues(network).Inc()
+}
+
+// storeObserver feeds the shared store's recovery events into the metrics.
+type storeObserver struct{}
+
+var _ paywall.StoreObserver = storeObserver{}
+
+func (storeObserver) StoreGeneration(created bool) {
+	initMetrics()
+	origin := "joined"
+	if created {
+		origin = "created"
+	}
+	metrics.storeGenerations.WithLabelValues(origin).Inc()
+}
+
+func (storeObserver) StoreRearmed(claims, exposures int) {
+	initMetrics()
+	metrics.storeRearmed.WithLabelValues("claims").Add(float64(claims))
+	metrics.storeRearmed.WithLabelValues("exposures").Add(float64(exposures))
+}
+
+func (storeObserver) StoreRecovering(parts int) {
+	initMetrics()
+	metrics.storeRecovering.Set(float64(parts))
+}
+
+// observeExposure follows the after-mode amounts this instance counts
+// against payer balances (paywall.Funds.OnChange).
+func observeExposure(k paywall.ExposureKey, delta *big.Int) {
+	initMetrics()
+	f, _ := new(big.Float).SetInt(delta).Float64()
+	metrics.exposure.WithLabelValues(k.Network, k.Asset.Hex()).Add(f)
 }

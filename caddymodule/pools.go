@@ -144,7 +144,7 @@ var operators = caddy.NewUsagePool()
 
 type pooledOperator struct {
 	op        *escrow.Operator
-	shared    *redisstore.Guard // own Redis connection, when sessions are shared
+	shared    *redisstore.Store // own Redis connection, when sessions are shared
 	senderKey string            // sender pool reference held
 	ledger    string            // ledger pool reference held
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/caddy-x402/x402/facilitator/exact"
 	"github.com/caddy-x402/x402/paywall"
+	"github.com/caddy-x402/x402/paywall/redisstore"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -37,13 +38,13 @@ type appRuntime struct {
 	devKeys   []string // pool keys of dev chains this runtime holds
 	clients   []*ethclient.Client
 	journal   string // pool key (path) of the journal this runtime holds
-	// guardKey is the pool key of the shared memory guard this runtime
+	// guardKey is the pool key of the shared memory store this runtime
 	// holds; guardFresh says this runtime created it.
 	guardKey   string
 	guardFresh bool
-	// guard is the replay guard (its Redis connection also holds shared
-	// escrow sessions).
-	guard paywall.ReplayGuard
+	// store holds the replay set and the funds exposure (its Redis
+	// connection also holds shared escrow sessions).
+	store paywall.Store
 	// stop ends background work of this runtime.
 	stop chan struct{}
 	// gate closes the priced routes while on-chain checks are pending;
@@ -122,11 +123,11 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		return nil, err
 	}
 	rt.files = files
-	guard, err := rt.newGuard(repl)
+	store, err := rt.newStore(repl)
 	if err != nil {
 		return nil, err
 	}
-	rt.guard = guard
+	rt.store = store
 	for _, nc := range a.Networks {
 		n, err := rt.addNetwork(repl, nc)
 		if err != nil {
@@ -188,11 +189,12 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		return nil, fmt.Errorf("x402 facilitator mode %q: want embedded or remote", mode)
 	}
 	metrics := newObserver()
-	funds := paywall.NewFunds(rt.readBalance, 0)
+	funds := paywall.NewFunds(rt.readBalance, store, 0)
+	funds.OnChange = observeExposure
 	rt.engine = &paywall.Engine{
 		Funds:       funds,
 		Facilitator: rt.router,
-		Guard:       guard,
+		Guard:       store,
 		Logger:      log,
 		Observer:    metrics,
 		MaxValidity: time.Duration(a.MaxValidity),
@@ -214,14 +216,19 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		},
 	})
 	rt.startRechecks()
-	if fresh || rt.guardFresh {
-		// A new guard (first start, or a reload that changed it) must hold
-		// the payments the journal knows as spent. When the guard's store is
-		// down (Redis), start anyway — paid requests get 503 until it is
-		// back, so nothing can be replayed meanwhile — and keep trying.
+	if rs, ok := store.(*redisstore.Store); ok {
+		// The Redis store re-arms from the journal itself, on start and
+		// after every loss of Redis data.
+		rt.startStore(rs)
+	} else if fresh || rt.guardFresh {
+		// A new memory store (first start, or a reload that changed it)
+		// must hold the payments the journal knows as spent, and count the
+		// amounts still settling against their payers.
 		if _, err := rt.engine.Rearm(context.Background()); err != nil {
-			rt.log.Error("x402: cannot re-arm the replay guard from the journal yet; retrying in the background", zap.Error(err))
-			go rt.rearmUntilDone()
+			return nil, err
+		}
+		if _, err := rt.engine.RestoreExposures(); err != nil {
+			return nil, err
 		}
 	}
 	if fresh {
@@ -325,27 +332,6 @@ func resolveAsset(n *network, ac *AssetConfig) (asset, error) {
 	return as, nil
 }
 
-// rearmUntilDone retries re-arming the replay guard every 2 s until it works
-// or the runtime is destroyed.
-func (rt *appRuntime) rearmUntilDone() {
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-rt.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			n, err := rt.engine.Rearm(ctx)
-			cancel()
-			if err == nil {
-				rt.log.Info("x402: replay guard re-armed from the journal", zap.Int("payments", n))
-				return
-			}
-		}
-	}
-}
-
 // readBalance reads a payer's token balance on a configured network.
 func (rt *appRuntime) readBalance(ctx context.Context, network string, token, owner common.Address) (*big.Int, error) {
 	n := rt.networks[network]
@@ -370,6 +356,9 @@ func (rt *appRuntime) Destruct() error {
 	if rt.stop != nil {
 		close(rt.stop)
 	}
+	if c, ok := rt.store.(interface{ Close() error }); ok && rt.engine == nil {
+		_ = c.Close() // the engine closes it once it exists
+	}
 	if rt.engine != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), rt.app.drainTimeout())
 		rt.engine.Close(ctx)
@@ -388,7 +377,7 @@ func (rt *appRuntime) Destruct() error {
 		_, _ = journals.Delete(rt.journal)
 	}
 	if rt.guardKey != "" {
-		_, _ = memGuards.Delete(rt.guardKey)
+		_, _ = memStores.Delete(rt.guardKey)
 	}
 	for _, k := range rt.devKeys {
 		_, _ = devChains.Delete(k)

@@ -15,10 +15,10 @@ import (
 	"go.uber.org/zap"
 )
 
-func guardFor(t *testing.T, st *StoreConfig) (paywall.ReplayGuard, error) {
+func guardFor(t *testing.T, st *StoreConfig) (paywall.Store, error) {
 	t.Helper()
 	rt := &appRuntime{app: &App{Store: st}, log: zap.NewNop()}
-	g, err := rt.newGuard(caddy.NewReplacer())
+	g, err := rt.newStore(caddy.NewReplacer())
 	t.Cleanup(func() {
 		if c, ok := g.(interface{ Close() error }); ok {
 			_ = c.Close()
@@ -40,13 +40,24 @@ func TestStoreConfigErrors(t *testing.T) {
 		{"unknown type", &StoreConfig{Type: "etcd"}, `unknown store type (want memory or redis)`},
 		{"redis without url", &StoreConfig{Type: "redis"}, "a URL is required"},
 		{"unset env", &StoreConfig{Type: "redis", URL: "{env.X402_TEST_UNSET_VAR}"}, "environment variable"},
+		{"unset password env", &StoreConfig{Type: "redis", Cluster: []string{"127.0.0.1:1"}, Password: "{env.X402_TEST_UNSET_VAR}"}, "password"},
 		{"bad scheme", &StoreConfig{Type: "redis", URL: "http://127.0.0.1:6379"}, "x402 redis store"},
 		{"bad url hides password", &StoreConfig{Type: "redis", URL: "{env.X402_TEST_REDIS_PW}"}, "x402 redis store"},
 		{"bad namespace", &StoreConfig{Type: "redis", URL: "redis://127.0.0.1:1/0", Namespace: "a:b"}, "namespace"},
 		{"memory with url", &StoreConfig{Type: "memory", URL: "redis://x"}, "takes no URL"},
+		{"two forms", &StoreConfig{Type: "redis", URL: "redis://127.0.0.1:1/0", Cluster: []string{"127.0.0.1:2"}}, "one of"},
+		{"sentinel without master", &StoreConfig{Type: "redis", Sentinel: &SentinelConfig{Addrs: []string{"127.0.0.1:1"}}}, "master name"},
+		{"cluster with db", &StoreConfig{Type: "redis", Cluster: []string{"127.0.0.1:1"}, DB: 3}, "database 0"},
+		{"journal off", nil, "needs the journal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := guardFor(t, tc.st)
+			var err error
+			if tc.st == nil {
+				rt := &appRuntime{app: &App{Store: &StoreConfig{Type: "redis", URL: "redis://:hunter2@127.0.0.1:1/0"}, Journal: "off"}, log: zap.NewNop()}
+				_, err = rt.newStore(caddy.NewReplacer())
+			} else {
+				_, err = guardFor(t, tc.st)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
@@ -57,25 +68,39 @@ func TestStoreConfigErrors(t *testing.T) {
 	}
 }
 
-// `store redis {env.…}` expands the placeholder, uses the namespace, and an
+// `store redis {env.…}` expands the placeholders (URL and password), uses
+// the namespace, joins the store's generation when started, and an
 // unreachable Redis does not stop the start (claims fail with 503 instead).
 func TestStoreRedis(t *testing.T) {
-	r := testsvc.StartRedis(t)
+	r := testsvc.StartRedis(t, "--requirepass", "s3cret-pw")
 	t.Setenv("X402_TEST_REDIS_URL", r.URL(2))
-	g, err := guardFor(t, &StoreConfig{Type: "redis", URL: "{env.X402_TEST_REDIS_URL}", Namespace: "t"})
+	t.Setenv("X402_TEST_REDIS_PASSWORD", "s3cret-pw")
+	g, err := guardFor(t, &StoreConfig{Type: "redis", URL: "{env.X402_TEST_REDIS_URL}", Password: "{env.X402_TEST_REDIS_PASSWORD}", Namespace: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg := g.(*redisstore.Guard)
+	rg := g.(*redisstore.Store)
 	ctx := context.Background()
-	var k [32]byte
-	if err := rg.Claim(ctx, k, time.Now().Add(time.Minute)); err != nil {
+	if err := rg.Start(ctx, func() (*paywall.RearmSet, error) { return &paywall.RearmSet{}, nil }); err != nil {
 		t.Fatal(err)
+	}
+	var k [32]byte
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// A fresh Redis: the first generation waits its join window.
+		err := rg.Claim(ctx, k, time.Now().Add(time.Minute))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, paywall.ErrStoreRecovering) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if err := rg.Claim(ctx, k, time.Now().Add(time.Minute)); !errors.Is(err, paywall.ErrReplay) {
 		t.Fatalf("replay: %v", err)
 	}
-	if !strings.HasPrefix(rg.Key(k), "x402:t:guard:") {
+	if !strings.HasPrefix(rg.Key(k), "x402:{t:0}:c:") {
 		t.Fatalf("key %q", rg.Key(k))
 	}
 	down, err := guardFor(t, &StoreConfig{Type: "redis", URL: "redis://127.0.0.1:" + strconv.Itoa(testsvc.FreePort(t)) + "/0"})
@@ -91,12 +116,12 @@ func TestStoreRedis(t *testing.T) {
 // payment claimed under the old config is a replay under a new one that
 // changed the x402 app, and destroying the old runtime leaves the guard
 // working for the new one.
-func TestMemoryGuardSurvivesAppReload(t *testing.T) {
+func TestMemoryStoreSurvivesAppReload(t *testing.T) {
 	// A capacity of its own: the in-process Caddy of the integration tests
 	// may hold the default one.
 	capacity := 900_000 + int(time.Now().UnixNano()%99_999)
 	old := &appRuntime{app: &App{GuardCapacity: capacity}, log: zap.NewNop()}
-	g1, err := old.newGuard(caddy.NewReplacer())
+	g1, err := old.newStore(caddy.NewReplacer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +136,7 @@ func TestMemoryGuardSurvivesAppReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := &appRuntime{app: &App{GuardCapacity: capacity, QueueCapacity: 7}, log: zap.NewNop()}
-	g2, err := next.newGuard(caddy.NewReplacer())
+	g2, err := next.newStore(caddy.NewReplacer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +159,7 @@ func TestMemoryGuardSurvivesAppReload(t *testing.T) {
 	// A new capacity is a new guard, flagged so the runtime re-arms it
 	// from the journal.
 	other := &appRuntime{app: &App{GuardCapacity: capacity + 1}, log: zap.NewNop()}
-	if _, err := other.newGuard(caddy.NewReplacer()); err != nil || !other.guardFresh {
+	if _, err := other.newStore(caddy.NewReplacer()); err != nil || !other.guardFresh {
 		t.Fatalf("new capacity: fresh=%v err=%v", other.guardFresh, err)
 	}
 	_ = other.Destruct()

@@ -81,6 +81,9 @@ func (a *App) plan() (*appPlan, error) {
 	if err := a.Store.check(); err != nil {
 		return nil, err
 	}
+	if a.Store != nil && a.Store.Type == "redis" && a.Journal == "off" {
+		return nil, errStoreNeedsJournal
+	}
 	for _, f := range []struct {
 		name string
 		v    int
@@ -292,15 +295,39 @@ func (st *StoreConfig) check() error {
 	}
 	switch st.Type {
 	case "", "memory":
-		if st.URL != "" || st.Namespace != "" {
+		if st.URL != "" || st.Namespace != "" || st.Sentinel != nil || len(st.Cluster) > 0 || st.Username != "" || st.Password != "" {
 			return errors.New("x402 store memory takes no URL or namespace")
 		}
 	case "redis":
-		if st.URL == "" {
-			return errors.New("x402 store redis: a URL is required (store redis redis://127.0.0.1:6379/0)")
+		forms := 0
+		for _, set := range []bool{st.URL != "", st.Sentinel != nil, len(st.Cluster) > 0} {
+			if set {
+				forms++
+			}
+		}
+		switch {
+		case forms == 0:
+			return errors.New("x402 store redis: a URL is required (store redis redis://127.0.0.1:6379/0), or a sentinel or cluster block")
+		case forms > 1:
+			return errors.New("x402 store redis: give one of a URL, `sentinel <master> <host:port>...` or `cluster <host:port>...`")
 		}
 		if err := checkURL(st.URL, "redis", "rediss", "unix"); err != nil {
 			return fmt.Errorf("x402 store redis: url %w", err)
+		}
+		if sc := st.Sentinel; sc != nil && (sc.Master == "" || len(sc.Addrs) == 0) {
+			return errors.New("x402 store redis: sentinel needs the master name and at least one sentinel address (sentinel <master> <host:port>...)")
+		}
+		if len(st.Cluster) > 0 && st.DB != 0 {
+			return errors.New("x402 store redis: a cluster has only database 0 (remove db)")
+		}
+		if st.DB < 0 {
+			return fmt.Errorf("x402 store redis: db %d must not be negative", st.DB)
+		}
+		if strings.ContainsAny(st.Namespace, " \t\r\n:{}") {
+			return fmt.Errorf("x402 store redis: namespace %q must not contain spaces, ':', '{' or '}'", st.Namespace)
+		}
+		if err := nonNegative("recovery_timeout", time.Duration(st.RecoveryTimeout)); err != nil {
+			return fmt.Errorf("x402 store redis: %w", err)
 		}
 	default:
 		return fmt.Errorf("x402 store %q: unknown store type (want memory or redis)", st.Type)

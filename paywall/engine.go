@@ -51,6 +51,9 @@ type Engine struct {
 	// Gate, when closed, answers every priced route with 503 (start-up
 	// checks pending). Default: nil, always open.
 	Gate *Gate
+
+	// live are the claims in flight (see RearmSet).
+	live liveClaims
 }
 
 // Recover re-arms the replay guard with the journal's spent payments and
@@ -174,6 +177,9 @@ type Observer interface {
 	Released(route, scheme string)
 	// Settled: a settlement ended (ok or with a reason) after d.
 	Settled(route, scheme string, ok bool, reason string, d time.Duration)
+	// ReplayIncident: a settlement found its payment already used on
+	// chain by another request's transaction (one payment, two responses).
+	ReplayIncident(network string)
 }
 
 type nopObserver struct{}
@@ -183,6 +189,7 @@ func (nopObserver) Rejected(string, int, string)                        {}
 func (nopObserver) Accepted(string, string)                             {}
 func (nopObserver) Released(string, string)                             {}
 func (nopObserver) Settled(string, string, bool, string, time.Duration) {}
+func (nopObserver) ReplayIncident(string)                               {}
 
 // Close drains the settlement queue (settling everything it holds at once)
 // until ctx ends, and stops the guard's sweeper when it has one. The journal

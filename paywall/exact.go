@@ -49,10 +49,13 @@ func (s *ExactScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p 
 			return nil, reject(http.StatusPaymentRequired, facilitator.CodeExactNonceUsed, "this payment was already used; sign a new one (replay refused)")
 		case errors.Is(err, ErrGuardFull):
 			return nil, reject(http.StatusServiceUnavailable, facilitator.CodeServiceBusy, "too many payments in flight; retry shortly")
+		case errors.Is(err, ErrStoreRecovering):
+			return nil, reject(http.StatusServiceUnavailable, facilitator.CodeServiceBusy, "the payment store is recovering from a data loss; retry in a few seconds")
 		default:
 			return nil, &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "replay guard unavailable; retry shortly", err)}
 		}
 	}
+	e.live.add(key, until)
 	return &exactClaim{e: e, req: &o.Requirements, payload: p, key: key, payer: c.Payer(), deadline: until,
 		token: s.prep.Asset, from: c.Auth.From, amount: c.Auth.Value.ToBig()}, nil
 }
@@ -79,6 +82,10 @@ type exactClaim struct {
 	token, from common.Address
 	amount      *big.Int
 	funds       func(settled bool) // set when the funds check reserved the amount
+	// txs are the transactions already sent for this payment (earlier
+	// attempts, or the journal's record after a restart): a settlement
+	// found on chain under another hash is a replay incident.
+	txs []string
 }
 
 // reserveFunds checks the payer's balance for a settlement that comes
@@ -88,16 +95,24 @@ func (c *exactClaim) reserveFunds(ctx context.Context) *Rejection {
 	if f == nil {
 		return nil
 	}
-	release, err := f.Reserve(ctx, c.req.Network, c.token, c.from, c.amount)
+	x := &Exposure{Key: c.exposureKey(), ID: c.key, Amount: c.amount, Until: c.deadline}
+	release, err := f.Reserve(ctx, x)
 	var insufficient *InsufficientFunds
 	switch {
 	case errors.As(err, &insufficient):
 		return reject(http.StatusPaymentRequired, facilitator.CodeExactInsufficientBalance, "%v", err)
+	case errors.Is(err, ErrStoreRecovering):
+		return reject(http.StatusServiceUnavailable, facilitator.CodeServiceBusy, "the payment store is recovering from a data loss; retry in a few seconds")
 	case err != nil:
 		return &Rejection{Status: http.StatusServiceUnavailable, Err: facilitator.Wrap(facilitator.CodeServiceBusy, "cannot check the payer's balance now; retry shortly", err)}
 	}
 	c.funds = release
+	c.e.live.expose(c.key, x)
 	return nil
+}
+
+func (c *exactClaim) exposureKey() ExposureKey {
+	return ExposureKey{Network: c.req.Network, Asset: c.token, Payer: c.from}
 }
 
 // fundsDone reports the final outcome to the funds check.
@@ -113,7 +128,7 @@ func (c *exactClaim) Deadline() time.Time { return c.deadline }
 func (c *exactClaim) Deferred() bool      { return true }
 
 func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, error) {
-	resp, err := c.e.Facilitator.Settle(ctx, c.payload, c.req)
+	resp, err := c.e.Facilitator.Settle(facilitator.WithOwnTransactions(ctx, c.txs...), c.payload, c.req)
 	resp.Network = wireNetwork(c.payload.X402Version, c.req.Network)
 	if resp.Payer == "" {
 		resp.Payer = c.payer
@@ -121,8 +136,16 @@ func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, er
 	switch {
 	case err == nil && resp.Success:
 		c.fundsDone(true)
+		c.e.live.remove(c.key)
 	case err == nil && resp.ErrorReason != facilitator.CodeSettlementPending:
+		if facilitator.IsReplayIncident(resp) {
+			c.e.replayIncident(c.req.Network, c.payer, resp)
+		}
 		c.fundsDone(false) // a final failure
+		c.e.live.remove(c.key)
+	case resp.Transaction != "":
+		// Sent, outcome not known yet: the next attempt must find it ours.
+		c.txs = append(c.txs, resp.Transaction)
 	}
 	return resp, err
 }
@@ -130,6 +153,7 @@ func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, er
 func (c *exactClaim) Release(ctx context.Context) {
 	c.fundsDone(false)
 	_ = c.e.Guard.Release(context.WithoutCancel(ctx), c.key)
+	c.e.live.remove(c.key)
 }
 
 var queuedExtension = json.RawMessage(`{"settlement":{"status":"queued"}}`)
@@ -163,6 +187,18 @@ func restoreExact(e *Engine, en *Entry) (Claim, error) {
 	req := en.Requirements
 	c := &exactClaim{e: e, req: &req, payload: &p, payer: ep.Authorization.From, deadline: en.Deadline}
 	copy(c.key[:], key)
+	if en.Tx != "" {
+		c.txs = []string{en.Tx}
+	}
+	if a, err := ep.Authorization.Parse(); err == nil {
+		c.from, c.amount = a.From, a.Value.ToBig()
+		c.token, _ = evm.ParseAddress(req.Asset)
+		if en.State == StateQueued && e.Funds != nil {
+			// Served before the restart: its reservation in the shared
+			// store (or the one re-armed after a store loss) ends with it.
+			c.funds = e.Funds.Finisher(c.exposureKey(), c.key)
+		}
+	}
 	return c, nil
 }
 

@@ -18,97 +18,152 @@ type BalanceReader func(ctx context.Context, network string, token, owner common
 // known about it: the paywall answers 503 rather than serve on trust.
 var ErrFundsUnknown = errors.New("payer balance unavailable")
 
+// DefaultFundsTTL is how long a balance reading is trusted.
+const DefaultFundsTTL = 15 * time.Second
+
+// maxFundsTTL keeps a reading younger than the shortest time between a
+// settlement and its reservation's expiry (the payment's deadline is a
+// minute past validBefore): a reservation never expires while a reading
+// that predates its settlement is still in use.
+const maxFundsTTL = 45 * time.Second
+
 // Funds checks, before an "after"-mode payment is served, that the payer
 // holds enough to settle it together with everything of theirs still
 // waiting to settle. Without it a valid signature from an empty wallet
 // would be served and fail to settle later: a free response.
 //
-// Balances are cached per (network, token, payer) for TTL, so a repeat
-// payer costs no RPC; a refresh that fails keeps using the last known
-// balance (verification keeps serving known payers while the RPC is down).
+// What is counted lives in an ExposureLedger: in memory for one instance,
+// in the shared store for many, so that N instances never sell a payer's
+// balance N times. A balance reading is kept in the ledger for TTL, so a
+// repeat payer costs no RPC; a refresh that fails keeps deciding on the
+// last reading (known payers are served while the RPC is down).
 type Funds struct {
-	read BalanceReader
-	ttl  time.Duration
-	now  func() time.Time
+	read   BalanceReader
+	ledger ExposureLedger
+	ttl    time.Duration
+	now    func() time.Time
+	// lag: see ReserveOptions.Lag.
+	lag time.Duration
 
-	mu sync.Mutex
-	m  map[fundsKey]*payerFunds
+	// reads coalesces concurrent chain reads of one payer.
+	mu    sync.Mutex
+	reads map[ExposureKey]*balanceRead
+
+	// OnChange, when set, is told each amount this instance starts
+	// counting (positive) or stops counting (negative), for metrics.
+	OnChange func(k ExposureKey, delta *big.Int)
 }
 
-type fundsKey struct {
-	network      string
-	token, payer common.Address
+type balanceRead struct {
+	done    chan struct{}
+	reading *BalanceReading
+	err     error
 }
 
-type payerFunds struct {
-	balance     *big.Int
-	fetched     time.Time
-	outstanding *big.Int // accepted, not yet settled
-}
-
-// NewFunds returns a funds check over read with the given cache TTL
-// (default 15 s).
-func NewFunds(read BalanceReader, ttl time.Duration) *Funds {
+// NewFunds returns a funds check over read, counting in ledger (nil: a
+// MemoryExposure of its own), with the given reading TTL (default
+// DefaultFundsTTL, at most 45 s).
+func NewFunds(read BalanceReader, ledger ExposureLedger, ttl time.Duration) *Funds {
 	if ttl <= 0 {
-		ttl = 15 * time.Second
+		ttl = DefaultFundsTTL
 	}
-	return &Funds{read: read, ttl: ttl, now: time.Now, m: map[fundsKey]*payerFunds{}}
+	ttl = min(ttl, maxFundsTTL)
+	if ledger == nil {
+		ledger = NewMemoryExposure()
+	}
+	return &Funds{read: read, ledger: ledger, ttl: ttl, now: time.Now, lag: DefaultSettledLag, reads: map[ExposureKey]*balanceRead{}}
 }
 
-// Reserve counts amount against the payer's balance. It returns a release
-// function to call once with the final outcome: settled (the balance went
-// down on chain) or not (nothing was charged).
-func (f *Funds) Reserve(ctx context.Context, network string, token, payer common.Address, amount *big.Int) (func(settled bool), error) {
-	k := fundsKey{network, token, payer}
-	f.mu.Lock()
-	pf := f.m[k]
-	stale := pf == nil || f.now().Sub(pf.fetched) > f.ttl
-	f.mu.Unlock()
-	if stale {
-		rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		bal, err := f.read(rctx, network, token, payer)
-		cancel()
-		f.mu.Lock()
-		if pf = f.m[k]; err == nil {
-			if pf == nil {
-				pf = &payerFunds{outstanding: new(big.Int)}
-				f.m[k] = pf
+// Reserve counts x against its payer's balance. It returns a function to
+// call once with the final outcome: settled (the balance went down on
+// chain) or not (nothing was charged).
+func (f *Funds) Reserve(ctx context.Context, x *Exposure) (func(settled bool), error) {
+	d, err := f.ledger.Reserve(ctx, x, ReserveOptions{TTL: f.ttl, Lag: f.lag})
+	if errors.Is(err, ErrBalanceStale) {
+		reading, rerr := f.readBalance(ctx, x.Key)
+		if rerr == nil {
+			d, err = f.ledger.Reserve(ctx, x, ReserveOptions{TTL: f.ttl, Lag: f.lag, Reading: reading})
+		} else {
+			d, err = f.ledger.Reserve(ctx, x, ReserveOptions{TTL: f.ttl, Lag: f.lag, AllowStale: true})
+			if errors.Is(err, ErrBalanceStale) {
+				return nil, fmt.Errorf("%w: %v", ErrFundsUnknown, rerr)
 			}
-			pf.balance, pf.fetched = bal, f.now()
-		}
-		f.mu.Unlock()
-		if pf == nil {
-			return nil, fmt.Errorf("%w: %v", ErrFundsUnknown, err)
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	need := new(big.Int).Add(pf.outstanding, amount)
-	if pf.balance.Cmp(need) < 0 {
-		return nil, &InsufficientFunds{Balance: new(big.Int).Set(pf.balance), Pending: new(big.Int).Set(pf.outstanding), Amount: amount}
+	if err != nil {
+		return nil, err
 	}
-	pf.outstanding = need
+	if !d.Allowed {
+		return nil, &InsufficientFunds{Available: d.Available, Amount: x.Amount}
+	}
+	if f.OnChange != nil {
+		f.OnChange(x.Key, x.Amount)
+	}
+	return f.finisher(x.Key, x.ID, x.Amount), nil
+}
+
+// Finisher returns the outcome function of a reservation made before (by
+// this or another process: a payment resumed from the journal).
+func (f *Funds) Finisher(k ExposureKey, id [32]byte) func(settled bool) {
+	return f.finisher(k, id, nil)
+}
+
+// finisher ends the reservation of id; amount, when this instance counted
+// it, goes back out of OnChange.
+func (f *Funds) finisher(k ExposureKey, id [32]byte, amount *big.Int) func(settled bool) {
 	var once sync.Once
 	return func(settled bool) {
 		once.Do(func() {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			pf.outstanding.Sub(pf.outstanding, amount)
-			if settled {
-				pf.balance = new(big.Int).Sub(pf.balance, amount)
+			if f.OnChange != nil && amount != nil {
+				f.OnChange(k, new(big.Int).Neg(amount))
 			}
-			if pf.outstanding.Sign() == 0 && f.now().Sub(pf.fetched) > f.ttl {
-				delete(f.m, k) // idle and stale: forget the payer
-			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			// A failed Finish leaves the amount counted until the
+			// reservation expires: the payer may be refused for a while,
+			// never oversold.
+			_ = f.ledger.Finish(ctx, k, id, settled)
 		})
-	}, nil
+	}
+}
+
+// readBalance reads the chain once for all concurrent callers of one payer.
+func (f *Funds) readBalance(ctx context.Context, k ExposureKey) (*BalanceReading, error) {
+	f.mu.Lock()
+	r := f.reads[k]
+	if r == nil {
+		r = &balanceRead{done: make(chan struct{})}
+		f.reads[k] = r
+		f.mu.Unlock()
+		start := f.now()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		bal, err := f.read(rctx, k.Network, k.Asset, k.Payer)
+		cancel()
+		if err == nil {
+			r.reading = &BalanceReading{Balance: bal, Age: f.now().Sub(start)}
+		}
+		r.err = err
+		f.mu.Lock()
+		delete(f.reads, k)
+		f.mu.Unlock()
+		close(r.done)
+	} else {
+		f.mu.Unlock()
+	}
+	select {
+	case <-r.done:
+		return r.reading, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // InsufficientFunds is a payer who cannot cover the payment.
 type InsufficientFunds struct {
-	Balance, Pending, Amount *big.Int
+	// Available is the balance left after the payments still counted.
+	Available, Amount *big.Int
 }
 
 func (e *InsufficientFunds) Error() string {
-	return fmt.Sprintf("payer holds %s with %s still settling; this payment needs %s more", e.Balance, e.Pending, e.Amount)
+	return fmt.Sprintf("payer's balance covers %s more after the payments still settling; this payment needs %s", e.Available, e.Amount)
 }

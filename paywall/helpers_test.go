@@ -62,7 +62,7 @@ func chainFunds(chain *devchain.Chain) *Funds {
 			return nil, err
 		}
 		return b.ToBig(), nil
-	}, 0)
+	}, nil, 0)
 }
 
 // requirements are the server's for a 0.01 USDC route.

@@ -129,7 +129,7 @@ func newBenchRoute(b *testing.B, mode SettleMode, journal bool, delay time.Durat
 	router.Handle(facilitator.SchemeExact, "eip155:84532", instantFacilitator{})
 	guard := NewMemoryGuard(0, 0)
 	rich, _ := new(big.Int).SetString("1000000000000000000000000", 10)
-	funds := NewFunds(func(context.Context, string, common.Address, common.Address) (*big.Int, error) { return rich, nil }, time.Hour)
+	funds := NewFunds(func(context.Context, string, common.Address, common.Address) (*big.Int, error) { return rich, nil }, nil, time.Hour)
 	e := &Engine{Facilitator: router, Guard: guard, Funds: funds}
 	if journal {
 		j, err := OpenBoltJournal(filepath.Join(b.TempDir(), "journal.db"), 0)

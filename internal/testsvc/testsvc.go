@@ -171,33 +171,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// Redis is a redis-server on loopback.
-type Redis struct {
-	*Proc
-	Addr string
-}
-
-// URL is the redis:// URL of database db.
-func (r *Redis) URL(db int) string { return fmt.Sprintf("redis://%s/%d", r.Addr, db) }
-
-// StartRedis starts a throw-away redis-server (no persistence) on a free
-// loopback port. Without redis-server on PATH it skips (fails under CI).
-func StartRedis(t testing.TB) *Redis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		Missing(t, "redis-server is not installed (apt-get install -y redis-server)")
-	}
-	port := FreePort(t)
-	p := Start(t, bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", t.TempDir(), "--protected-mode", "yes")
-	r := &Redis{Proc: p, Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	if err := WaitTCP(r.Addr, 10*time.Second); err != nil {
-		t.Fatalf("redis-server: %v\n%s", err, p.Tail(2048))
-	}
-	return r
-}
-
 // AnvilPath finds the anvil binary: $ANVIL, the npm packages of
 // tests/reliability or examples/interop (@foundry-rs/anvil-linux-amd64),
 // then PATH.

@@ -15,14 +15,47 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func newGuard(t *testing.T, url, ns string) *Guard {
+// fastRecovery keeps store-loss recoveries short in tests.
+var fastRecovery = RecoveryOptions{Heartbeat: 100 * time.Millisecond, Join: 300 * time.Millisecond, Timeout: 3 * time.Second}
+
+// newGuard starts a store with nothing to re-arm and waits until it
+// accepts claims.
+func newGuard(t *testing.T, url, ns string) *Store {
 	t.Helper()
-	g, err := New(Options{URL: url, Namespace: ns})
+	return startStore(t, Options{URL: url, Namespace: ns}, func() (*paywall.RearmSet, error) { return &paywall.RearmSet{}, nil })
+}
+
+// startStore starts a store over o (fast recovery unless o says otherwise)
+// re-arming from source, and waits until it accepts claims.
+func startStore(t *testing.T, o Options, source func() (*paywall.RearmSet, error)) *Store {
+	t.Helper()
+	if o.Recovery == (RecoveryOptions{}) {
+		o.Recovery = fastRecovery
+	}
+	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { g.Close() })
-	return g
+	t.Cleanup(func() { s.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Start(ctx, source); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, s, 10*time.Second)
+	return s
+}
+
+// waitReady polls until the store accepts claims in every part.
+func waitReady(t *testing.T, s *Store, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !s.Ready() {
+		if time.Now().After(deadline) {
+			t.Fatalf("store not ready within %s", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func key(b byte) (k [32]byte) {
@@ -53,7 +86,7 @@ func TestClaimReplayRelease(t *testing.T) {
 	// The key is namespaced and expires at the claim's deadline.
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
 	defer rdb.Close()
-	name := "x402:default:guard:01" + strings.Repeat("00", 30) + "fe"
+	name := "x402:{default:1}:c:01" + strings.Repeat("00", 30) + "fe"
 	if g.Key(key(1)) != name {
 		t.Fatalf("key %q, want %q", g.Key(key(1)), name)
 	}
@@ -201,7 +234,11 @@ func TestOptions(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{Options{}, "a URL is required"},
+		{Options{}, "a URL"},
+		{Options{URL: "redis://x", Cluster: []string{"a:1"}}, "one of"},
+		{Options{Sentinel: &SentinelOptions{Addrs: []string{"a:1"}}}, "master name"},
+		{Options{Cluster: []string{"a:1"}, DB: 2}, "database 0"},
+		{Options{URL: "redis://127.0.0.1:1/0", Namespace: "a{b}"}, "namespace"},
 		{Options{URL: "http://x"}, "redis store"},
 		{Options{URL: "redis://u:s3cret@[bad/0"}, "redis store"},
 		{Options{URL: "redis://127.0.0.1:1/0", Namespace: "a:b"}, "namespace"},

@@ -39,12 +39,6 @@ type Sessions struct {
 
 var _ escrow.SharedSessions = (*Sessions)(nil)
 
-// Sessions returns the escrow session store on the guard's connection and
-// namespace.
-func (g *Guard) Sessions() *Sessions {
-	return &Sessions{rdb: g.rdb, prefix: g.prefix[:len(g.prefix)-len("guard:")] + "escrow:", timeout: g.timeout, now: time.Now}
-}
-
 var maxSafe = big.NewInt(1<<53 - 1)
 
 func (s *Sessions) keys(id [32]byte) []string {

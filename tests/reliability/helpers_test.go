@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -153,6 +154,7 @@ type opts struct {
 	settler       devchain.Account // facilitator key; default dev account 5
 	settleDelay   string           // route settle_delay; default 300ms
 	redis         string           // store redis URL; default memory
+	storeBlock    string           // lines of a `store redis { … }` block (sentinel, cluster) instead of a URL
 	queueCapacity int
 	description   string // route description (changed to force a reload)
 	rpc           string // default: the env's anvil
@@ -203,8 +205,11 @@ func (e *env) newInstance(o opts) *instance {
 func (i *instance) writeCaddyfile() {
 	o, e := i.o, i.e
 	var extra strings.Builder
-	if o.redis != "" {
+	switch {
+	case o.redis != "":
 		fmt.Fprintf(&extra, "\t\tstore redis %s {\n\t\t\tnamespace reliability\n\t\t}\n", o.redis)
+	case o.storeBlock != "":
+		fmt.Fprintf(&extra, "\t\tstore redis {\n\t\t\tnamespace reliability\n\t\t\t%s\n\t\t}\n", strings.ReplaceAll(o.storeBlock, "\n", "\n\t\t\t"))
 	}
 	if o.queueCapacity > 0 {
 		fmt.Fprintf(&extra, "\t\tqueue_capacity %d\n", o.queueCapacity)
@@ -269,13 +274,63 @@ func (i *instance) start() {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusPaymentRequired {
-				return
+				break
 			}
 		}
 		if i.proc.Exited() || time.Now().After(deadline) {
 			t.Fatalf("caddy %s did not serve the paid route (last error %v)\n%s", i.o.name, err, i.proc.Tail(4096))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if i.o.redis != "" || i.o.storeBlock != "" {
+		// A fresh Redis starts the store's first generation, which waits a
+		// few seconds for other instances to join before it takes claims.
+		i.waitStoreReady(30 * time.Second)
+	}
+}
+
+// metric is the sum of the instance's samples of a Prometheus metric whose
+// line starts with prefix (a name, or a name and labels), read from the
+// admin endpoint; -1 when there is none.
+func (i *instance) metric(prefix string) float64 {
+	i.e.t.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", i.admin))
+	if err != nil {
+		i.e.t.Fatalf("reading metrics of %s: %v", i.o.name, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	sum, found := 0.0, false
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		// "name value", or "name{labels} value" when prefix is a bare name.
+		rest := line[len(prefix):]
+		if !strings.HasPrefix(rest, " ") && (strings.Contains(prefix, "{") || !strings.HasPrefix(rest, "{")) {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+			sum, found = sum+v, true
+		}
+	}
+	if !found {
+		return -1
+	}
+	return sum
+}
+
+// waitStoreReady waits until the instance takes claims in every part of
+// the shared store (caddy_x402_store_recovering_parts is 0).
+func (i *instance) waitStoreReady(d time.Duration) {
+	i.e.t.Helper()
+	deadline := time.Now().Add(d)
+	for i.metric("caddy_x402_store_recovering_parts") != 0 {
+		if time.Now().After(deadline) {
+			i.e.t.Fatalf("the store of %s is not ready after %s\n%s", i.o.name, d, i.proc.Tail(4096))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -322,12 +377,19 @@ func (e *env) pay(url string) payment {
 // sign pre-signs a payment for the instance's paid route.
 func (e *env) sign(i *instance) payment {
 	e.t.Helper()
+	return e.signAs(i, e.payer.Key)
+}
+
+// signAs pre-signs a payment from the given key.
+func (e *env) signAs(i *instance, key *ecdsa.PrivateKey) payment {
+	e.t.Helper()
 	resp, err := http.Get(i.url("/paid/sign"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	c := e.client()
+	c.Key = key
 	pr, version, err := c.Challenge(resp)
 	if err != nil {
 		e.t.Fatal(err)
