@@ -33,6 +33,7 @@ func escrowConfig(t *testing.T, escrowBlock, globalExtra, site string) (string, 
 }
 
 func escrowConfigAt(ledger, escrowBlock, globalExtra, site string) string {
+	port := newSite()
 	return fmt.Sprintf(`{
 	admin localhost:2999
 	http_port %d
@@ -52,7 +53,7 @@ func escrowConfigAt(ledger, escrowBlock, globalExtra, site string) string {
 :%d {
 %s
 }
-`, sitePort, escrowBlock, testJournal, ledger, globalExtra, sitePort, site)
+`, port, escrowBlock, testJournal, ledger, globalExtra, port, site)
 }
 
 // freshPayee is an address of the test's own that holds nothing, so its

@@ -5,10 +5,13 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,11 +24,33 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// The paid site of the integration tests listens here; the admin API on
-// caddytest's default localhost:2999.
-const sitePort = 9480
+// The paid site of the integration tests; the admin API is on caddytest's
+// default localhost:2999. Every config a test loads puts its site on a port
+// of its own (newSite, called by siteConfig and escrowConfigAt): on a reload
+// to the same port Caddy binds the new listener beside the old one
+// (SO_REUSEPORT) and closes the old one from a goroutine after the load
+// returned, so a connection the kernel queued on the old socket in between
+// was reset ("connection reset by peer" right after a config load, under
+// load). A fresh port has one listener only.
+var (
+	sitePort int
+	siteURL  string
+)
 
-var siteURL = fmt.Sprintf("http://localhost:%d", sitePort)
+var httpPortRe = regexp.MustCompile(`(?m)^\s*http_port (\d+)$`)
+
+// newSite picks a free port for the next config's site and points siteURL
+// at it.
+func newSite() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("finding a free port for the test site: %v", err))
+	}
+	sitePort = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	siteURL = fmt.Sprintf("http://localhost:%d", sitePort)
+	return sitePort
+}
 
 // payee is dev account 1.
 const payee = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -79,6 +104,12 @@ func startCaddy(t *testing.T, caddyfile string) *caddytest.Tester {
 	})
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 30 * time.Second})
 	tester.InitServer(caddyfile, "caddyfile")
+	// Point siteURL at this config's site (a test may load a config it
+	// built before another one).
+	if m := httpPortRe.FindStringSubmatch(caddyfile); m != nil && m[1] != fmt.Sprint(sitePort) {
+		sitePort, _ = strconv.Atoi(m[1])
+		siteURL = fmt.Sprintf("http://localhost:%d", sitePort)
+	}
 	// The test helpers' requests go through http.DefaultClient, whose idle
 	// keep-alive connections still point at the previous test's server on
 	// the same port; the config load closed that server, and a request
@@ -88,8 +119,9 @@ func startCaddy(t *testing.T, caddyfile string) *caddytest.Tester {
 }
 
 // siteConfig is the usual test config: dev chain, embedded facilitator,
-// the given site body on sitePort.
+// the given site body on a fresh sitePort.
 func siteConfig(globalExtra, site string) string {
+	port := newSite()
 	return fmt.Sprintf(`{
 	admin localhost:2999
 	http_port %d
@@ -105,7 +137,7 @@ func siteConfig(globalExtra, site string) string {
 :%d {
 %s
 }
-`, sitePort, testJournal, testLedger, globalExtra, sitePort, site)
+`, port, testJournal, testLedger, globalExtra, port, site)
 }
 
 // testChain returns the dev chain the runtime started.
