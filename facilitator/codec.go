@@ -34,8 +34,10 @@ func EncodeHeader(v any) (string, error) {
 // DecodeHeader decodes a standard padded base64 JSON header into v. It is
 // strict: only the RFC 4648 standard alphabet with correct padding, no
 // whitespace or line breaks (which encoding/base64 would silently skip), at
-// most maxBytes encoded bytes (MaxHeaderBytes when maxBytes <= 0), and a
-// single JSON object with nothing after it.
+// most maxBytes encoded bytes (MaxHeaderBytes when maxBytes <= 0), a single
+// JSON object with nothing after it, and nothing a parser could read
+// another way (CheckUnambiguous: a repeated key, a case variant of a field
+// name; the error then wraps ErrAmbiguousJSON).
 func DecodeHeader(value string, maxBytes int, v any) error {
 	if maxBytes <= 0 {
 		maxBytes = MaxHeaderBytes
@@ -65,7 +67,7 @@ func DecodeHeader(value string, maxBytes int, v any) error {
 	if err := json.Unmarshal(buf, v); err != nil {
 		return fmt.Errorf("%w: %v", ErrHeaderJSON, err)
 	}
-	return nil
+	return CheckUnambiguous(buf)
 }
 
 func isStdBase64(c byte) bool {

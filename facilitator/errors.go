@@ -39,6 +39,7 @@ const (
 	CodeExactAssetMismatch        = "invalid_exact_evm_asset_mismatch" // ours
 	CodeExactRequiredAmount       = "invalid_exact_evm_required_amount"
 	CodeExactValueMismatch        = "invalid_exact_evm_payload_authorization_value_mismatch"
+	CodeExactAuthorizationValue   = "invalid_exact_evm_payload_authorization_value" // a malformed value (x402 v1 spec list)
 	CodeExactValidBefore          = "invalid_exact_evm_payload_authorization_valid_before"
 	CodeExactValidAfter           = "invalid_exact_evm_payload_authorization_valid_after"
 	CodeExactSignatureFormat      = "invalid_exact_evm_signature_format"

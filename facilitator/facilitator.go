@@ -50,6 +50,9 @@ func DecodeRequest(body []byte) (*Request, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, Wrap(CodeInvalidPayload, "request body is not valid JSON: "+err.Error(), err)
 	}
+	if err := CheckUnambiguous(body); err != nil {
+		return nil, Wrap(CodeInvalidPayload, "request body can be read more than one way: "+err.Error(), err)
+	}
 	if !looksLikeObject(raw.PaymentPayload) {
 		return nil, Errorf(CodeInvalidPayload, "paymentPayload is missing or not an object")
 	}

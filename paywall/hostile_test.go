@@ -60,6 +60,15 @@ func TestHostileRequests(t *testing.T) {
 	}
 	v1 := func() string { p, _ := evm.NewExactPayment(v.payer, &req, evm.ExactOptions{Version: 1}); return enc(p) }
 	ps := facilitator.HeaderPaymentSignature
+	// rawPayload edits the JSON text of a good payment (so that keys and
+	// numbers can be written in ways encoding/json never produces).
+	rawPayload := func(old, new string) string {
+		b, err := json.Marshal(good())
+		if err != nil || !strings.Contains(string(b), old) {
+			t.Fatalf("%s not in %s", old, b)
+		}
+		return b64(strings.Replace(string(b), old, new, 1))
+	}
 
 	cases := []struct {
 		name   string
@@ -106,6 +115,12 @@ func TestHostileRequests(t *testing.T) {
 		{"window of a week", []string{ps, enc(sign(nil, evm.ExactOptions{ValidFor: 7 * 24 * time.Hour}))}, 402, facilitator.CodeExactValidBefore},
 		{"signed for another chain", []string{ps, enc(sign(func(r *facilitator.PaymentRequirements) { r.Network = "eip155:8453" }, evm.ExactOptions{}))}, 402, facilitator.CodeExactSignature},
 		{"signed under another token name", []string{ps, enc(sign(func(r *facilitator.PaymentRequirements) { r.Extra = json.RawMessage(`{"name":"USDC","version":"2"}`) }, evm.ExactOptions{}))}, 402, facilitator.CodeExactSignature},
+		{"duplicate value key", []string{ps, rawPayload(`"value":"10000"`, `"value":"10000","value":"10000"`)}, 400, facilitator.CodeInvalidPayload},
+		{"case variant of validBefore", []string{ps, rawPayload(`"validBefore"`, `"VALIDBEFORE"`)}, 400, facilitator.CodeInvalidPayload},
+		{"duplicate top-level key", []string{ps, rawPayload(`"x402Version":2`, `"x402Version":2,"x402Version":2`)}, 400, facilitator.CodeInvalidPayload},
+		{"value as JSON fraction", []string{ps, rawPayload(`"value":"10000"`, `"value":10000.0`)}, 402, facilitator.CodeExactAuthorizationValue},
+		{"value with leading zero", []string{ps, rawPayload(`"value":"10000"`, `"value":"010000"`)}, 402, facilitator.CodeExactAuthorizationValue},
+		{"validAfter as JSON exponent", []string{ps, rawPayload(`"validAfter":"`, `"validAfter":0e0,"x":"`)}, 402, facilitator.CodeExactValidAfter},
 		{"signature with v=0x1f", []string{ps, editPayload(func(ep *evm.ExactPayload) {
 			b, _ := hex.DecodeString(ep.Signature[2:])
 			b[64] = 0x1f

@@ -34,6 +34,8 @@ func (rt *Route) intake(r *http.Request) (*facilitator.PaymentPayload, *Rejectio
 			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s is empty", name)
 		case errors.Is(err, facilitator.ErrHeaderBase64):
 			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s is not standard base64 with padding", name)
+		case errors.Is(err, facilitator.ErrAmbiguousJSON):
+			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s can be read more than one way (%v); send each key once, spelled exactly", name, err)
 		default:
 			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s does not hold a JSON payment payload: %v", name, err)
 		}

@@ -2,6 +2,7 @@ package exact
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -101,7 +102,7 @@ func check(p *facilitator.PaymentPayload, req *Prepared, now time.Time, maxValid
 	c := &Checked{}
 	var err error
 	if c.Auth, err = ep.Authorization.Parse(); err != nil {
-		return nil, facilitator.Errorf(facilitator.CodeExactPayload, "%v", err)
+		return nil, facilitator.Errorf(fieldCode(err), "%v", err)
 	}
 	if c.Auth.To != req.PayTo {
 		return nil, facilitator.Errorf(facilitator.CodeExactRecipientMismatch, "authorization pays %s, this requirement pays %s", c.Auth.To.Hex(), req.PayTo.Hex())
@@ -134,6 +135,24 @@ func check(p *facilitator.PaymentPayload, req *Prepared, now time.Time, maxValid
 	}
 	c.NeedsChain = true
 	return c, nil
+}
+
+// fieldCode is the x402 code for a malformed authorization field: the
+// reference names for value, validAfter and validBefore, the generic
+// payload code for the rest.
+func fieldCode(err error) string {
+	var fe *evm.FieldError
+	if errors.As(err, &fe) {
+		switch fe.Field {
+		case evm.FieldValue:
+			return facilitator.CodeExactAuthorizationValue
+		case evm.FieldValidAfter:
+			return facilitator.CodeExactValidAfter
+		case evm.FieldValidBefore:
+			return facilitator.CodeExactValidBefore
+		}
+	}
+	return facilitator.CodeExactPayload
 }
 
 func checkWindow(a *evm.Authorization, req *Prepared, now time.Time, maxValidity time.Duration) *facilitator.Error {
