@@ -35,7 +35,7 @@ func escrowConfig(t *testing.T, escrowBlock, globalExtra, site string) (string, 
 func escrowConfigAt(ledger, escrowBlock, globalExtra, site string) string {
 	port := newSite()
 	return fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 	x402 {
@@ -53,7 +53,7 @@ func escrowConfigAt(ledger, escrowBlock, globalExtra, site string) string {
 :%d {
 %s
 }
-`, port, escrowBlock, testJournal, ledger, globalExtra, port, site)
+`, adminPort, port, escrowBlock, testJournal, ledger, globalExtra, port, site)
 }
 
 // freshPayee is an address of the test's own that holds nothing, so its

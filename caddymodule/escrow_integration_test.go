@@ -221,7 +221,7 @@ func TestCaddyEscrowSurvivesRestart(t *testing.T) {
 	// Stop: a config without the x402 app.
 	start := time.Now()
 	port := newSite()
-	startCaddy(t, fmt.Sprintf("{\n\tadmin localhost:2999\n\thttp_port %d\n\tskip_install_trust\n}\n:%d {\n\trespond \"down for maintenance\" 503\n}\n", port, port))
+	startCaddy(t, fmt.Sprintf("{\n\tadmin localhost:%d\n\thttp_port %d\n\tskip_install_trust\n}\n:%d {\n\trespond \"down for maintenance\" 503\n}\n", adminPort, port, port))
 	count := 0
 	runtimes.Range(func(any, any) bool { count++; return true })
 	if count != 0 {

@@ -24,9 +24,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// The paid site of the integration tests; the admin API is on caddytest's
-// default localhost:2999. Every config a test loads puts its site on a port
-// of its own (newSite, called by siteConfig and escrowConfigAt): on a reload
+// The paid site of the integration tests. Every config a test loads puts its
+// site on a port of its own (newSite, called by siteConfig and escrowConfigAt): on a reload
 // to the same port Caddy binds the new listener beside the old one
 // (SO_REUSEPORT) and closes the old one from a goroutine after the load
 // returned, so a connection the kernel queued on the old socket in between
@@ -39,15 +38,33 @@ var (
 
 var httpPortRe = regexp.MustCompile(`(?m)^\s*http_port (\d+)$`)
 
+// adminPort is this test process's Caddy admin port. caddytest's default,
+// 2999, is one port for the whole machine: with two test processes running
+// at once (two checkouts, or another package using caddytest), caddytest
+// found the other process's Caddy on it and loaded this process's configs
+// into that one ("no dev chain running", requests answered by the other
+// process's routes).
+var adminPort = freePort()
+
+// adminURL is this process's admin API.
+var adminURL = fmt.Sprintf("http://localhost:%d", adminPort)
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("finding a free port: %v", err))
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
 // newSite picks a free port for the next config's site and points siteURL
 // at it.
 func newSite() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("finding a free port for the test site: %v", err))
+	// The admin port is chosen the same way before Caddy binds it: never
+	// take it for a site.
+	for sitePort = freePort(); sitePort == adminPort; sitePort = freePort() {
 	}
-	sitePort = l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	siteURL = fmt.Sprintf("http://localhost:%d", sitePort)
 	return sitePort
 }
@@ -102,7 +119,7 @@ func startCaddy(t *testing.T, caddyfile string) *caddytest.Tester {
 			t.Error("caddytest skipped the test (Caddy did not start); under CI=true that is a failure")
 		}
 	})
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 30 * time.Second})
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 30 * time.Second})
 	tester.InitServer(caddyfile, "caddyfile")
 	// Point siteURL at this config's site (a test may load a config it
 	// built before another one).
@@ -123,7 +140,7 @@ func startCaddy(t *testing.T, caddyfile string) *caddytest.Tester {
 func siteConfig(globalExtra, site string) string {
 	port := newSite()
 	return fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 	x402 {
@@ -137,7 +154,7 @@ func siteConfig(globalExtra, site string) string {
 :%d {
 %s
 }
-`, port, testJournal, testLedger, globalExtra, port, site)
+`, adminPort, port, testJournal, testLedger, globalExtra, port, site)
 }
 
 // testChain returns the dev chain the runtime started.

@@ -61,7 +61,7 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 		t.Fatalf("paid: %d", resp.StatusCode)
 	}
 	get(t, siteURL+"/paid/m", name, value).Body.Close() // replay
-	resp := get(t, "http://localhost:2999/metrics")
+	resp := get(t, adminURL+"/metrics")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
@@ -75,7 +75,7 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	resp = get(t, "http://localhost:2999/x402/stats")
+	resp = get(t, adminURL+"/x402/stats")
 	var stats struct{ Runtimes []RuntimeStats }
 	err := json.NewDecoder(resp.Body).Decode(&stats)
 	resp.Body.Close()
