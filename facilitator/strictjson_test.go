@@ -111,7 +111,6 @@ func referenceAmbiguity(doc []byte) bool {
 		object, opaque bool
 		keys           []string
 		expectKey      bool
-		lastKey        string
 	}
 	var stack []*obj
 	names := wireNames.Load()
