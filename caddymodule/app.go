@@ -54,12 +54,19 @@ type App struct {
 	// queue. Default: 30s.
 	DrainTimeout caddy.Duration `json:"drain_timeout,omitempty"`
 	// Journal is the file that makes served payments survive a crash or a
-	// restart (bbolt). Default: x402/journal.db in Caddy's data directory;
-	// "off" keeps payments in memory only.
+	// restart (bbolt). Default: x402/journal-<facilitator address>.db in
+	// Caddy's data directory (a temporary directory for the keyless dev
+	// chain, x402/journal.db with a remote facilitator); "off" keeps
+	// payments in memory only.
 	Journal string `json:"journal,omitempty"`
 	// EscrowLedger is the file of escrow sessions and their committed use
-	// (bbolt). Default: x402/escrow.db in Caddy's data directory.
+	// (bbolt). Default: x402/escrow-<facilitator address>.db in Caddy's
+	// data directory (a temporary directory for the keyless dev chain).
 	EscrowLedger string `json:"escrow_ledger,omitempty"`
+	// MonitorInterval is how often the runtime probes each chain's RPC, the
+	// replay guard's store and the facilitator's gas, logging each change
+	// once and feeding the gauges. Default: 10s.
+	MonitorInterval caddy.Duration `json:"monitor_interval,omitempty"`
 
 	rt      *appRuntime
 	planned *appPlan

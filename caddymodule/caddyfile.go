@@ -45,6 +45,7 @@ func init() {
 //		guard_capacity <n>
 //		max_validity <duration>
 //		drain_timeout <duration>
+//		monitor_interval <duration>
 //		journal <path|off>
 //		escrow_ledger <path>
 //	}
@@ -133,6 +134,10 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 			}
 		case "drain_timeout":
 			if err := durationArg(d, &app.DrainTimeout); err != nil {
+				return nil, err
+			}
+		case "monitor_interval":
+			if err := durationArg(d, &app.MonitorInterval); err != nil {
 				return nil, err
 			}
 		case "journal":

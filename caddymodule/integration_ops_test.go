@@ -70,6 +70,13 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 		`caddy_x402_settlements_total{result="ok",route="/paid/*",scheme="exact"}`,
 		`caddy_x402_rejections_total{code="invalid_exact_evm_nonce_already_used",route="/paid/*",status="402"}`,
 		`caddy_x402_settle_duration_seconds_bucket`,
+		`caddy_x402_settlement_queue_length 0`,
+		`caddy_x402_settlement_queue_oldest_age_seconds 0`,
+		`caddy_x402_replay_guard_entries{store="memory"}`,
+		`caddy_x402_store_up{store="memory"} 1`,
+		`caddy_x402_pending_transactions{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
+		`caddy_x402_facilitator_gas_balance_wei{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
+		`caddy_x402_facilitator_gas_settlements_left{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)
@@ -79,9 +86,14 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 	var stats struct{ Runtimes []RuntimeStats }
 	err := json.NewDecoder(resp.Body).Decode(&stats)
 	resp.Body.Close()
-	if err != nil || len(stats.Runtimes) == 0 || stats.Runtimes[0].Networks[0].Network != "eip155:1337" ||
-		stats.Runtimes[0].GuardedClaims == 0 {
+	if err != nil || len(stats.Runtimes) == 0 {
 		t.Fatalf("stats %+v %v", stats, err)
+	}
+	rs := stats.Runtimes[0]
+	n := rs.Networks[0]
+	if n.Network != "eip155:1337" || rs.GuardedClaims == 0 || rs.Store != "memory" || !rs.StoreUp || rs.Journal != testJournal ||
+		rs.EscrowLedger != testLedger || n.GasBalanceETH == "" || n.GasSettlementsLeft == nil || n.PendingTransactions == nil {
+		t.Fatalf("stats %+v", stats)
 	}
 }
 

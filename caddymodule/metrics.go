@@ -74,7 +74,7 @@ func registerMetrics(ctx caddy.Context, log *zap.Logger) {
 		return
 	}
 	for _, c := range []prometheus.Collector{metrics.challenges, metrics.rejections, metrics.accepted, metrics.released, metrics.settled, metrics.settleTime,
-		metrics.storeGenerations, metrics.storeRearmed, metrics.storeRecovering, metrics.replayIncidents, metrics.exposure} {
+		metrics.storeGenerations, metrics.storeRearmed, metrics.storeRecovering, metrics.replayIncidents, metrics.exposure, runtimeCollector{}} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

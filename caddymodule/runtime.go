@@ -58,6 +58,8 @@ type appRuntime struct {
 	devEscrow [2]string
 	// files are the journal's and the escrow ledger's paths.
 	files dataFiles
+	// mon holds the readings of the runtime monitor (monitor.go).
+	mon monitor
 }
 
 // network is one configured chain at run time.
@@ -238,6 +240,9 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			return nil, err
 		}
 	}
+	if !validating() {
+		rt.startMonitor()
+	}
 	ok = true
 	return rt, nil
 }
@@ -360,9 +365,7 @@ func (rt *appRuntime) Destruct() error {
 		_ = c.Close() // the engine closes it once it exists
 	}
 	if rt.engine != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), rt.app.drainTimeout())
-		rt.engine.Close(ctx)
-		cancel()
+		rt.closeEngine()
 	}
 	for _, c := range rt.clients {
 		c.Close()

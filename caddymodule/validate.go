@@ -98,6 +98,9 @@ func (a *App) plan() (*appPlan, error) {
 	if err := nonNegative("drain_timeout", time.Duration(a.DrainTimeout)); err != nil {
 		return nil, fmt.Errorf("x402 %w", err)
 	}
+	if err := nonNegative("monitor_interval", time.Duration(a.MonitorInterval)); err != nil {
+		return nil, fmt.Errorf("x402 %w", err)
+	}
 	names := make([]string, 0, len(a.Profiles))
 	for name := range a.Profiles {
 		names = append(names, name)

@@ -14,6 +14,7 @@ import (
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
 	"github.com/caddy-x402/x402/facilitator/exact"
+	"github.com/caddy-x402/x402/policies"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -57,7 +58,7 @@ func (s *ExactScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p 
 	}
 	e.live.add(key, until)
 	return &exactClaim{e: e, req: &o.Requirements, payload: p, key: key, payer: c.Payer(), deadline: until,
-		token: s.prep.Asset, from: c.Auth.From, amount: c.Auth.Value.ToBig()}, nil
+		token: s.prep.Asset, from: c.Auth.From, amount: c.Auth.Value.ToBig(), symbol: o.Symbol, decimals: o.Decimals}, nil
 }
 
 // replayKey identifies an EIP-3009 authorization: the token contract keeps
@@ -86,6 +87,20 @@ type exactClaim struct {
 	// attempts, or the journal's record after a restart): a settlement
 	// found on chain under another hash is a replay incident.
 	txs []string
+	// symbol and decimals describe the asset for logs; decimals is -1 when
+	// unknown (a claim restored from the journal).
+	symbol   string
+	decimals int
+}
+
+// AmountText is the payment's amount for operators, e.g. "0.01 USDC (10000
+// units)".
+func (c *exactClaim) AmountText() string {
+	units := c.amount
+	if units == nil {
+		units, _ = new(big.Int).SetString(c.req.Amount, 10)
+	}
+	return policies.FormatAmount(units, c.decimals, c.symbol)
 }
 
 // reserveFunds checks the payer's balance for a settlement that comes
@@ -100,7 +115,9 @@ func (c *exactClaim) reserveFunds(ctx context.Context) *Rejection {
 	var insufficient *InsufficientFunds
 	switch {
 	case errors.As(err, &insufficient):
-		return reject(http.StatusPaymentRequired, facilitator.CodeExactInsufficientBalance, "%v", err)
+		amount := func(u *big.Int) string { return policies.FormatAmount(u, c.decimals, c.symbol) }
+		return reject(http.StatusPaymentRequired, facilitator.CodeExactInsufficientBalance,
+			"the payer's balance covers %s after the payments still settling; this payment needs %s", amount(insufficient.Available), amount(insufficient.Amount))
 	case errors.Is(err, ErrStoreRecovering):
 		return reject(http.StatusServiceUnavailable, facilitator.CodeServiceBusy, "the payment store is recovering from a data loss; retry in a few seconds")
 	case err != nil:
@@ -185,7 +202,7 @@ func restoreExact(e *Engine, en *Entry) (Claim, error) {
 		return nil, fmt.Errorf("journal entry %s: bad id", en.ID)
 	}
 	req := en.Requirements
-	c := &exactClaim{e: e, req: &req, payload: &p, payer: ep.Authorization.From, deadline: en.Deadline}
+	c := &exactClaim{e: e, req: &req, payload: &p, payer: ep.Authorization.From, deadline: en.Deadline, decimals: -1}
 	copy(c.key[:], key)
 	if en.Tx != "" {
 		c.txs = []string{en.Tx}

@@ -48,6 +48,38 @@ type Job struct {
 	// Queued is when the job was first enqueued (retries keep it).
 	Queued time.Time
 	index  int
+	// cause is why the last attempt failed (for the logs).
+	cause string
+}
+
+// jobFields describe a job in log lines: route, scheme, payer and amount
+// (in token and units when the claim knows its asset).
+func jobFields(job *Job) []zap.Field {
+	amount := ""
+	if a, ok := job.Claim.(interface{ AmountText() string }); ok {
+		amount = a.AmountText()
+	}
+	return []zap.Field{zap.String("route", job.Route), zap.String("scheme", job.Claim.Scheme()),
+		zap.String("payer", job.Claim.Payer()), zap.String("amount", amount)}
+}
+
+// settleCause says why a settlement attempt failed: the error, else the x402
+// code and its message.
+func settleCause(resp facilitator.SettleResponse, err error) string {
+	switch {
+	case err != nil && resp.ErrorReason != "":
+		return resp.ErrorReason + ": " + err.Error()
+	case err != nil:
+		return err.Error()
+	case resp.ErrorMessage != "":
+		return resp.ErrorReason + ": " + resp.ErrorMessage
+	}
+	return resp.ErrorReason
+}
+
+// expired reports an x402 code that says the authorization's time ran out.
+func expired(code string) bool {
+	return code == facilitator.CodeExactValidBefore || code == facilitator.CodeEscrowWindow
 }
 
 // SettlementQueue settles claims after a delay (settle mode "after"),
@@ -246,15 +278,23 @@ func (q *SettlementQueue) run(job *Job) {
 	resp, err := job.Claim.Settle(ctx)
 	cancel()
 	job.Attempt++
+	cause := settleCause(resp, err)
 	retry := err != nil || resp.ErrorReason == facilitator.CodeSettlementPending
 	if retry && time.Now().Before(job.Claim.Deadline().Add(time.Minute)) {
 		backoff := time.Second << min(job.Attempt-1, 10)
 		if backoff > q.cfg.MaxBackoff {
 			backoff = q.cfg.MaxBackoff
 		}
-		q.log.Warn("settlement attempt failed; retrying",
-			zap.String("route", job.Route), zap.String("scheme", job.Claim.Scheme()), zap.String("payer", job.Claim.Payer()),
-			zap.Int("attempt", job.Attempt), zap.Duration("backoff", backoff), zap.String("reason", resp.ErrorReason), zap.Error(err))
+		// One warning per job and cause: a long outage must not log every
+		// retry of every queued payment.
+		level := zap.DebugLevel
+		if job.Attempt == 1 || cause != job.cause {
+			level = zap.WarnLevel
+		}
+		if ce := q.log.Check(level, "x402 settlement failed; retrying"); ce != nil {
+			ce.Write(append(jobFields(job), zap.Int("attempt", job.Attempt), zap.Duration("backoff", backoff), zap.String("cause", cause))...)
+		}
+		job.cause = cause
 		q.mu.Lock()
 		q.running--
 		job.Due = time.Now().Add(backoff)
@@ -268,12 +308,21 @@ func (q *SettlementQueue) run(job *Job) {
 		return
 	}
 	switch {
+	case err == nil && resp.Success && job.Attempt > 1:
+		q.log.Info("x402 settlement succeeded after retries", append(jobFields(job),
+			zap.Int("attempts", job.Attempt), zap.String("tx", resp.Transaction), zap.String("earlier_cause", job.cause))...)
 	case err == nil && resp.Success:
 		q.log.Debug("settled", zap.String("route", job.Route), zap.String("tx", resp.Transaction), zap.String("payer", job.Claim.Payer()))
 	default:
-		q.log.Error("settlement failed permanently; the response was served unpaid",
-			zap.String("route", job.Route), zap.String("scheme", job.Claim.Scheme()), zap.String("payer", job.Claim.Payer()),
-			zap.String("reason", resp.ErrorReason), zap.String("message", resp.ErrorMessage), zap.Error(err))
+		// The last attempt's answer is often only the consequence (the
+		// authorization expired while the real problem — no gas, a node
+		// down — kept failing the earlier ones): report the earlier cause.
+		root := cause
+		if job.cause != "" && expired(resp.ErrorReason) {
+			root = job.cause
+		}
+		q.log.Error("x402 settlement failed permanently; the response was served unpaid", append(jobFields(job),
+			zap.Int("attempts", job.Attempt), zap.String("root_cause", root), zap.String("last_error", cause))...)
 	}
 	if q.cfg.Journal != nil && job.ID != "" {
 		state := StateSettled

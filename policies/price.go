@@ -117,3 +117,23 @@ func FormatUnits(units *big.Int, decimals int) string {
 	}
 	return out
 }
+
+// FormatAmount renders an amount for operators: the token amount with its
+// symbol and the exact integer units, e.g. "0.02 USDC (20000 units)". An
+// unknown token (decimals < 0) shows the units alone.
+func FormatAmount(units *big.Int, decimals int, symbol string) string {
+	if units == nil {
+		units = new(big.Int)
+	}
+	word := " units"
+	if units.Cmp(big.NewInt(1)) == 0 {
+		word = " unit"
+	}
+	if decimals < 0 {
+		return units.String() + word
+	}
+	if symbol == "" {
+		symbol = "tokens"
+	}
+	return FormatUnits(units, decimals) + " " + symbol + " (" + units.String() + word + ")"
+}

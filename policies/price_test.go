@@ -62,6 +62,25 @@ func TestFormatUnits(t *testing.T) {
 	}
 }
 
+func TestFormatAmount(t *testing.T) {
+	for _, tc := range []struct {
+		units    *big.Int
+		decimals int
+		symbol   string
+		want     string
+	}{
+		{big.NewInt(20000), 6, "USDC", "0.02 USDC (20000 units)"},
+		{big.NewInt(1), 6, "USDC", "0.000001 USDC (1 unit)"},
+		{big.NewInt(5), 0, "", "5 tokens (5 units)"},
+		{big.NewInt(20000), -1, "", "20000 units"},
+		{nil, 6, "USDC", "0 USDC (0 units)"},
+	} {
+		if got := FormatAmount(tc.units, tc.decimals, tc.symbol); got != tc.want {
+			t.Errorf("FormatAmount(%v, %d, %q) = %q, want %q", tc.units, tc.decimals, tc.symbol, got, tc.want)
+		}
+	}
+}
+
 func FuzzParsePrice(f *testing.F) {
 	for _, s := range []string{"0.01", "$1", "10 units", "1.", "", "-0", "9999999999999999999999999999999999999999"} {
 		f.Add(s, 6)

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,35 +70,37 @@ type instance struct {
 	proc      *testsvc.Proc
 }
 
-// facilitatorBlock is the x402 facilitator block of an instance's config.
+// config shapes an instance's Caddyfile.
 type config struct {
-	facilitator string // the lines inside `facilitator embedded { … }`
+	facilitator string // lines inside `facilitator embedded { … }` (with the dev network)
 	x402Extra   string // more lines of the x402 global option
 	globalExtra string // more global options
+	x402        string // the whole x402 global option body (replaces the dev network and facilitator)
+	route       string // the body of `x402 /paid/* { … }` (default: 0.01 to payee, settle header)
 }
 
 func (h *host) newInstance(name string, c config) *instance {
 	h.t.Helper()
 	i := &instance{h: h, name: name, admin: testsvc.FreePort(h.t), port: testsvc.FreePort(h.t)}
 	i.caddyfile = filepath.Join(h.dir, name+".Caddyfile")
+	if c.x402 == "" {
+		c.x402 = "\t\tnetwork dev\n\t\tfacilitator embedded {\n" + c.facilitator + "\t\t}\n"
+	}
+	if c.route == "" {
+		c.route = "\t\tprice 0.01\n\t\tpay_to " + payee + "\n\t\tsettle header\n"
+	}
 	cf := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 %s	x402 {
-		network dev
-		facilitator embedded {
-%s		}
-%s	}
+%s%s	}
 }
 
 http://127.0.0.1:%d {
 	x402 /paid/* {
-		price 0.01
-		pay_to %s
-		settle header
-	}
+%s	}
 	respond "paid content"
 }
-`, i.admin, c.globalExtra, c.facilitator, c.x402Extra, i.port, payee)
+`, i.admin, c.globalExtra, c.x402, c.x402Extra, i.port, c.route)
 	if err := os.WriteFile(i.caddyfile, []byte(cf), 0o600); err != nil {
 		h.t.Fatal(err)
 	}
@@ -168,4 +171,52 @@ func (i *instance) adminGet(path string) string {
 // with or without 0x.
 func containsKey(s, keyHex string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(keyHex))
+}
+
+// logLine is one line of Caddy's JSON log.
+type logLine map[string]any
+
+// logLines parses an instance's output; a line that is not JSON fails the
+// test (third-party output must go through Caddy's logger).
+func (i *instance) logLines() []logLine {
+	i.h.t.Helper()
+	var lines []logLine
+	for _, l := range strings.Split(i.proc.Output(), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		var m logLine
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			i.h.t.Fatalf("%s printed a line that is not JSON: %q", i.name, l)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// waitLog waits until the instance logs msg (and every field given as
+// key, value pairs holds as a substring) and returns that line.
+func (i *instance) waitLog(within time.Duration, msg string, fields ...string) logLine {
+	i.h.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		for _, l := range i.logLines() {
+			if l["msg"] != msg {
+				continue
+			}
+			ok := true
+			for k := 0; k+1 < len(fields); k += 2 {
+				if v, _ := l[fields[k]].(string); !strings.Contains(v, fields[k+1]) {
+					ok = false
+				}
+			}
+			if ok {
+				return l
+			}
+		}
+		if time.Now().After(deadline) {
+			i.h.t.Fatalf("%s did not log %q %v within %s:\n%s", i.name, msg, fields, within, i.proc.Tail(6000))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
