@@ -57,20 +57,28 @@ func (c *chain) setBalance(t *testing.T, addr string, wei *big.Int) {
 }
 
 // payAfter pays one request of the instance's paid route with dev account
-// 2 (funded with TestUSDC by the deploy) and expects it served.
+// 2 (funded with TestUSDC by the deploy) and expects it served; a 503 (the
+// store recovering after Redis came back empty) is retried for a while.
 func payAfter(t *testing.T, i *instance) {
 	t.Helper()
 	accts, _ := devchain.DevAccounts(3)
 	c := &client.Client{Key: accts[2].Key, HTTP: &http.Client{Timeout: 30 * time.Second}, MaxAmount: big.NewInt(10000)}
-	req, _ := http.NewRequest(http.MethodGet, i.url("/paid/log"), nil)
-	res, err := c.Do(req)
-	if res == nil {
-		t.Fatalf("paying: %v", err)
-	}
-	body, _ := io.ReadAll(res.Response.Body)
-	res.Response.Body.Close()
-	if res.Response.StatusCode != 200 {
-		t.Fatalf("paid request: %d %s", res.Response.StatusCode, body)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, i.url("/paid/log"), nil)
+		res, err := c.Do(req)
+		if res == nil {
+			t.Fatalf("paying: %v", err)
+		}
+		body, _ := io.ReadAll(res.Response.Body)
+		res.Response.Body.Close()
+		switch {
+		case res.Response.StatusCode == 200:
+			return
+		case res.Response.StatusCode != 503 || time.Now().After(deadline):
+			t.Fatalf("paid request: %d %s", res.Response.StatusCode, body)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
