@@ -19,7 +19,8 @@ func (s *Store) Claim(ctx context.Context, key [32]byte, until time.Time) error 
 	if !until.After(s.now()) {
 		return nil
 	}
-	part := &s.parts[partOf(key)]
+	p := partOf(key)
+	part := &s.parts[p]
 	gen := part.gen.Load()
 	if gen == nil {
 		s.wake()
@@ -27,7 +28,7 @@ func (s *Store) Claim(ctx context.Context, key [32]byte, until time.Time) error 
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	res, err := claimScript.Run(ctx, s.rdb, []string{s.marker(partOf(key)), s.Key(key)}, *gen, until.UnixMilli()).Text()
+	res, err := claimScript.Run(ctx, s.rdb, []string{s.markers[p], s.Key(key)}, *gen, until.UnixMilli()).Text()
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "OOM ") {
 			return fmt.Errorf("%w: redis is out of memory: %v", paywall.ErrGuardFull, err)

@@ -99,6 +99,10 @@ func (s *Store) loop() {
 	defer close(s.done)
 	t := time.NewTicker(s.rec.Heartbeat)
 	defer t.Stop()
+	// Close ends a pass in progress too.
+	base, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { <-s.stop; stop() }()
 	for {
 		select {
 		case <-s.stop:
@@ -106,7 +110,7 @@ func (s *Store) loop() {
 		case <-t.C:
 		case <-s.kick:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.rec.Timeout+10*time.Second)
+		ctx, cancel := context.WithTimeout(base, s.rec.Timeout+10*time.Second)
 		_ = s.tick(ctx)
 		cancel()
 	}

@@ -119,6 +119,8 @@ type Store struct {
 	inst  string
 	rec   RecoveryOptions
 	parts [Partitions]partition
+	// tags and markers are each part's key prefix and marker key.
+	tags, markers [Partitions]string
 
 	source   func() (*paywall.RearmSet, error)
 	kick     chan struct{}
@@ -168,6 +170,10 @@ func New(o Options) (*Store, error) {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	s.inst = hex.EncodeToString(id[:])
+	for p := range Partitions {
+		s.tags[p] = fmt.Sprintf("x402:{%s:%x}:", ns, p)
+		s.markers[p] = s.tags[p] + "gen"
+	}
 	if s.rdb == nil {
 		rdb, err := newClient(o, s.timeout)
 		if err != nil {
@@ -252,18 +258,19 @@ func (s *Store) Client() redis.UniversalClient { return s.rdb }
 func (s *Store) Namespace() string { return s.ns }
 
 // tag is the hash-tagged key prefix of part p.
-func (s *Store) tag(p int) string {
-	return fmt.Sprintf("x402:{%s:%x}:", s.ns, p)
-}
+func (s *Store) tag(p int) string { return s.tags[p] }
 
-func (s *Store) marker(p int) string { return s.tag(p) + "gen" }
+func (s *Store) marker(p int) string { return s.markers[p] }
 
 // partOf is the part of a payment key (keys are hashes: uniform).
 func partOf(key [32]byte) int { return int(key[0] & (Partitions - 1)) }
 
 // Key is the Redis key of a payment's claim.
 func (s *Store) Key(key [32]byte) string {
-	return s.tag(partOf(key)) + "c:" + hex.EncodeToString(key[:])
+	tag := s.tags[partOf(key)]
+	b := make([]byte, 0, len(tag)+2+64)
+	b = append(append(b, tag...), "c:"...)
+	return string(hex.AppendEncode(b, key[:]))
 }
 
 // Ping checks that Redis answers.
