@@ -103,6 +103,25 @@ func TestStoreRedis(t *testing.T) {
 	if !strings.HasPrefix(rg.Key(k), "x402:{t:0}:c:") {
 		t.Fatalf("key %q", rg.Key(k))
 	}
+	// A wrong password (every form) is refused without the password in the
+	// error.
+	for _, st := range []*StoreConfig{
+		{Type: "redis", URL: "redis://:wr0ng-pw@" + r.Addr + "/0"},
+		{Type: "redis", URL: r.URL(0), Password: "wr0ng-pw"},
+		{Type: "redis", Sentinel: &SentinelConfig{Master: "m", Addrs: []string{r.Addr}, Password: "wr0ng-pw"}, Password: "wr0ng-pw"},
+		{Type: "redis", Cluster: []string{r.Addr}, Password: "wr0ng-pw"},
+	} {
+		bad, err := guardFor(t, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = bad.(*redisstore.Store).Start(sctx, func() (*paywall.RearmSet, error) { return &paywall.RearmSet{}, nil })
+		cancel()
+		if err == nil || strings.Contains(err.Error(), "wr0ng-pw") {
+			t.Fatalf("start with a wrong password: %v", err)
+		}
+	}
 	down, err := guardFor(t, &StoreConfig{Type: "redis", URL: "redis://127.0.0.1:" + strconv.Itoa(testsvc.FreePort(t)) + "/0"})
 	if err != nil {
 		t.Fatalf("unreachable redis must not fail provisioning: %v", err)
