@@ -105,6 +105,15 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"store duplicate cluster", global("network dev\nstore redis {\ncluster a:1\ncluster b:1\n}"), `duplicate option "cluster"`},
 		{"store bad recovery timeout", global("network dev\nstore redis redis://x {\nrecovery_timeout soon\n}"), "soon"},
 		{"negative workers", global("network dev\nsettle_workers -1"), `"-1" is not a non-negative integer`},
+		{"batch bogus argument", global("network dev {\nbatch on\n}"), "batch takes `off` or a block"},
+		{"batch off with block", global("network dev {\nbatch off {\nsize 3\n}\n}"), "batch off takes no block"},
+		{"batch size zero", global("network dev {\nbatch {\nsize 0\n}\n}"), "size must be at least 1"},
+		{"batch unknown option", global("network dev {\nbatch {\nspeed 3\n}\n}"), `unknown option "speed"`},
+		{"batch bad wait", global("network dev {\nbatch {\nwait soon\n}\n}"), `"soon" is not a duration`},
+		{"replace_after zero", global("network dev {\nreplace_after 0\n}"), "not a positive number of blocks"},
+		{"max fee unit", global("network dev {\nmax_fee_per_gas 5 ether\n}"), `unknown unit "ether"`},
+		{"max fee fraction of wei", global("network dev {\nmax_fee_per_gas 1.5\n}"), "not a whole number of wei"},
+		{"max fee too precise", global("network dev {\nmax_fee_per_gas 0.0000000001 gwei\n}"), "up to 9 decimals"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := adapt(t, tc.src)

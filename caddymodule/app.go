@@ -39,7 +39,9 @@ type App struct {
 	// (`x402 /path/* <profile>`), so many priced routes need not repeat a
 	// whole block.
 	Profiles map[string]*RouteConfig `json:"profiles,omitempty"`
-	// SettleWorkers is how many settlements run at once. Default: 8.
+	// SettleWorkers is how many settlements run at once. Default: 1024
+	// when a network batches settlements (each waits for its batch and
+	// block), else 8.
 	SettleWorkers int `json:"settle_workers,omitempty"`
 	// QueueCapacity bounds settlements waiting or in flight; past it paid
 	// requests get 503 with Retry-After. Default: 10000.
@@ -97,6 +99,19 @@ type NetworkConfig struct {
 	// ReceiptTimeout bounds the wait for a settlement receipt before the
 	// answer becomes settlement_pending. Default: 60s.
 	ReceiptTimeout caddy.Duration `json:"receipt_timeout,omitempty"`
+	// Batch configures batched exact settlement (many payments in one
+	// Multicall3 aggregate3 transaction). Default: batched, with the
+	// defaults of BatchConfig; {"off": true} settles one by one.
+	Batch *BatchConfig `json:"batch,omitempty"`
+	// ReplaceAfter is how many blocks a settlement transaction may stay
+	// pending before it is replaced with the same nonce and a higher fee
+	// (tip and fee cap +12.5 %, or 2 x base fee + tip). Default: 3.
+	ReplaceAfter uint64 `json:"replace_after,omitempty"`
+	// MaxFeePerGas caps the fee cap of every settlement transaction and
+	// replacement: "<n>" or "<n> wei", or "<x> gwei". A transaction whose
+	// replacement would need more stays pending (logged, counted in
+	// caddy_x402_transactions_stuck_max_fee_total). Default: "1000 gwei".
+	MaxFeePerGas string `json:"max_fee_per_gas,omitempty"`
 	// Escrow enables escrow sessions on this network (always on for dev).
 	Escrow *EscrowConfig `json:"escrow,omitempty"`
 	// SkipChecks skips the on-chain start-up checks of this network (chain

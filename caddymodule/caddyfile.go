@@ -29,6 +29,9 @@ func init() {
 //			simulate
 //			skip_checks            # no on-chain start-up checks (air-gapped start)
 //			receipt_timeout <duration>
+//			batch off | batch [{ size <n>; wait <duration>; multicall3 <addr> }]
+//			replace_after <blocks>
+//			max_fee_per_gas <n> [wei|gwei]
 //			escrow [{ contract <addr>; collector <addr>; min_deposit <price>; max_deposit <price>;
 //			          min_session <d>; max_session <d>; serve_margin <d>; capture_margin <d>;
 //			          capture_threshold <price>; capture_interval <d> }]
@@ -213,6 +216,18 @@ func parseNetwork(d *caddyfile.Dispenser) (*NetworkConfig, error) {
 			nc.SkipChecks = true
 		case "receipt_timeout":
 			if err := durationArg(d, &nc.ReceiptTimeout); err != nil {
+				return nil, err
+			}
+		case "batch":
+			if err := parseBatch(d, nc); err != nil {
+				return nil, err
+			}
+		case "replace_after":
+			if err := parseReplaceAfter(d, nc); err != nil {
+				return nil, err
+			}
+		case "max_fee_per_gas":
+			if err := parseMaxFee(d, nc); err != nil {
 				return nil, err
 			}
 		case "escrow":

@@ -82,6 +82,7 @@ func registerMetrics(ctx caddy.Context, log *zap.Logger) {
 			}
 		}
 	}
+	registerSettlementMetrics(reg, log)
 }
 
 // observer feeds paywall events into the metrics.

@@ -54,6 +54,8 @@ type appRuntime struct {
 	// senderKeys and operatorKeys are the pooled senders and escrow
 	// operators this runtime holds.
 	senderKeys, operatorKeys []string
+	// batchers batch the exact settlements of the networks that batch.
+	batchers []*exact.Batcher
 	// devEscrow is the dev chain's escrow and collector address.
 	devEscrow [2]string
 	// files are the journal's and the escrow ledger's paths.
@@ -151,13 +153,14 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			if k == nil {
 				return nil, fmt.Errorf("x402 network %s: the embedded facilitator needs a key (facilitator embedded { key {env.X402_FACILITATOR_KEY} } or key_file)", nc.Name)
 			}
-			sender, sk, err := rt.loadSender(n, n.rpcURL, newKeyPair(k), evm.SenderConfig{})
+			sender, sk, err := rt.loadSender(n, n.rpcURL, newKeyPair(k), nc.senderConfig())
 			if err != nil {
 				return nil, err
 			}
 			rt.senderKeys = append(rt.senderKeys, sk)
+			batcher := rt.newBatcher(nc, n, sender)
 			f, err := exact.New(exact.Config{
-				ChainID: n.chainID, Backend: n.backend, Sender: sender, Simulate: nc.Simulate,
+				ChainID: n.chainID, Backend: n.backend, Sender: sender, Simulate: nc.Simulate, Batcher: batcher, Observer: txObserver{},
 				MaxValidity: time.Duration(a.MaxValidity), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: log,
 			})
 			if err != nil {
@@ -167,6 +170,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			rt.router.Handle(facilitator.SchemeExact, n.id, f)
 			api, err := exact.New(exact.Config{
 				ChainID: n.chainID, Backend: n.backend, Sender: sender, Simulate: nc.Simulate, SettleOnce: true, CheckNonce: true,
+				Batcher: batcher, Observer: txObserver{},
 				MaxValidity: time.Duration(a.MaxValidity), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: log,
 			})
 			if err != nil {
@@ -212,7 +216,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 		rt.engine.Journal = j
 	}
 	rt.engine.Queue = paywall.NewSettlementQueue(paywall.QueueConfig{
-		Capacity: a.QueueCapacity, Workers: a.SettleWorkers, Logger: log, Journal: rt.engine.Journal,
+		Capacity: a.QueueCapacity, Workers: rt.settleWorkers(), Logger: log, Journal: rt.engine.Journal,
 		OnResult: func(j *paywall.Job, resp facilitator.SettleResponse, err error) {
 			metrics.Settled(j.Route, j.Claim.Scheme(), err == nil && resp.Success, resp.ErrorReason, 0)
 		},
@@ -366,6 +370,9 @@ func (rt *appRuntime) Destruct() error {
 	}
 	if rt.engine != nil {
 		rt.closeEngine()
+	}
+	for _, b := range rt.batchers {
+		b.Close()
 	}
 	for _, c := range rt.clients {
 		c.Close()

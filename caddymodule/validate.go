@@ -148,6 +148,9 @@ func (nc *NetworkConfig) plan() (*plannedNetwork, error) {
 	if err := nonNegative("receipt_timeout", time.Duration(nc.ReceiptTimeout)); err != nil {
 		return nil, fmt.Errorf("x402 network %s: %w", nc.Name, err)
 	}
+	if err := nc.checkSettlement(); err != nil {
+		return nil, fmt.Errorf("x402 network %s: %w", nc.Name, err)
+	}
 	if len(nc.Assets) == 0 {
 		if pn.dev {
 			pn.assets = n.assets

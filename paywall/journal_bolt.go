@@ -2,11 +2,13 @@ package paywall
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +19,7 @@ import (
 
 var (
 	bucketPending = []byte("pending") // id → Entry JSON (queued, settling)
-	bucketSpent   = []byte("spent")   // id → deadline (unix seconds, 8 bytes) of finished payments
+	bucketSpent   = []byte("spent")   // id → deadline (unix seconds, 8 bytes) ‖ tx hash (32 bytes, when known) of finished payments
 	bucketFailed  = []byte("failed")  // id → Entry JSON of permanent failures, for operators
 )
 
@@ -97,9 +99,13 @@ func (j *BoltJournal) Finish(id string, state State, txHash, reason string) erro
 		}
 		switch state {
 		case StateSettled, StateFailed:
-			var dl [8]byte
-			binary.BigEndian.PutUint64(dl[:], uint64(e.Deadline.Unix()))
-			if err := tx.Bucket(bucketSpent).Put([]byte(id), dl[:]); err != nil {
+			// The settling transaction (a batch's, shared by many
+			// payments) is kept with the deadline.
+			v := binary.BigEndian.AppendUint64(make([]byte, 0, 40), uint64(e.Deadline.Unix()))
+			if h, err := hex.DecodeString(strings.TrimPrefix(txHash, "0x")); err == nil && len(h) == 32 {
+				v = append(v, h...)
+			}
+			if err := tx.Bucket(bucketSpent).Put([]byte(id), v); err != nil {
 				return err
 			}
 			if state == StateFailed {
@@ -142,7 +148,7 @@ func (j *BoltJournal) Spent(now time.Time) (map[string]time.Time, error) {
 			return err
 		}
 		return tx.Bucket(bucketSpent).ForEach(func(k, v []byte) error {
-			if len(v) == 8 {
+			if len(v) >= 8 {
 				if dl := time.Unix(int64(binary.BigEndian.Uint64(v)), 0); dl.After(now) {
 					out[string(k)] = dl
 				}
@@ -151,6 +157,39 @@ func (j *BoltJournal) Spent(now time.Time) (map[string]time.Time, error) {
 		})
 	})
 	return out, err
+}
+
+// Lookup reports what the journal holds for payment id: its state
+// (queued, settling, settled, failed; "" when unknown or released), the
+// transaction that settled it (or was last broadcast for it) and the
+// reason of a failure.
+func (j *BoltJournal) Lookup(id string) (state State, txHash, reason string, err error) {
+	err = j.db.View(func(tx *bolt.Tx) error {
+		if raw := tx.Bucket(bucketPending).Get([]byte(id)); raw != nil {
+			var e Entry
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return fmt.Errorf("journal: decoding entry %s: %w", id, err)
+			}
+			state, txHash = e.State, e.Tx
+			return nil
+		}
+		if raw := tx.Bucket(bucketFailed).Get([]byte(id)); raw != nil {
+			var e Entry
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return fmt.Errorf("journal: decoding entry %s: %w", id, err)
+			}
+			state, txHash, reason = StateFailed, e.Tx, e.Reason
+			return nil
+		}
+		if v := tx.Bucket(bucketSpent).Get([]byte(id)); v != nil {
+			state = StateSettled
+			if len(v) == 40 {
+				txHash = "0x" + hex.EncodeToString(v[8:])
+			}
+		}
+		return nil
+	})
+	return state, txHash, reason, err
 }
 
 // Failed lists payments whose settlement failed permanently.
@@ -200,7 +239,7 @@ func (j *BoltJournal) sweep(now time.Time) error {
 		b := tx.Bucket(bucketSpent)
 		var dead [][]byte
 		_ = b.ForEach(func(k, v []byte) error {
-			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < now.Unix() {
+			if len(v) >= 8 && int64(binary.BigEndian.Uint64(v)) < now.Unix() {
 				dead = append(dead, append([]byte(nil), k...))
 			}
 			return nil

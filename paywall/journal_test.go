@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math/big"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ func TestBoltJournal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = j.Finish("a", StateSettled, "0xabc", "")
+	settledIn := "0x" + strings.Repeat("ab", 32)
+	_ = j.Finish("a", StateSettled, settledIn, "")
 	_ = j.Finish("b", StateFailed, "", "invalid_exact_evm_insufficient_balance")
 	_ = j.Finish("c", StateReleased, "", "")
 	_ = j.Finish("zzz", StateSettled, "", "") // unknown ids are ignored
@@ -49,6 +51,22 @@ func TestBoltJournal(t *testing.T) {
 	failed, _ := j.Failed()
 	if len(failed) != 1 || failed[0].Reason != "invalid_exact_evm_insufficient_balance" {
 		t.Fatalf("failed %+v", failed)
+	}
+	for _, tc := range []struct {
+		id         string
+		state      State
+		tx, reason string
+	}{
+		{"a", StateSettled, settledIn, ""},
+		{"b", StateFailed, "", "invalid_exact_evm_insufficient_balance"},
+		{"c", "", "", ""},
+		{"d", StateQueued, "", ""},
+		{"zzz", "", "", ""},
+	} {
+		state, tx, reason, err := j.Lookup(tc.id)
+		if err != nil || state != tc.state || tx != tc.tx || reason != tc.reason {
+			t.Errorf("Lookup(%s) = %q %q %q %v; want %q %q %q", tc.id, state, tx, reason, err, tc.state, tc.tx, tc.reason)
+		}
 	}
 	if err := j.sweep(now.Add(2 * time.Hour)); err != nil {
 		t.Fatal(err)

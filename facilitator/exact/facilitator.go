@@ -43,6 +43,14 @@ type Config struct {
 	// Key: one account must have one Sender, so components settling from
 	// the same key (exact and the escrow operator) share it.
 	Sender *evm.Sender
+	// Observer is told about each settlement transaction this facilitator
+	// sends one by one, once mined (a Batcher has its own). Optional.
+	Observer TxObserver
+	// Batcher, when set, sends settlements in batches (one aggregate3
+	// transaction carrying many payments) instead of one transaction each.
+	// It must send through the same Sender; share one per key and chain.
+	// Default: none (one transaction per payment).
+	Batcher *Batcher
 	// Simulate adds an eth_call of transferWithAuthorization to Verify, with
 	// a diagnosis (nonce used, balance, token name/version) when it fails.
 	// Default: off (the paywall's hot path makes no RPC).
@@ -69,6 +77,7 @@ type Facilitator struct {
 	cfg     Config
 	network string
 	sender  *evm.Sender
+	batcher *Batcher
 	log     *zap.Logger
 
 	// settled remembers authorizations this process settled or saw settled,
@@ -130,6 +139,12 @@ func New(cfg Config) (*Facilitator, error) {
 		f.sender = cfg.Sender
 	case cfg.Backend != nil && cfg.Key != nil:
 		f.sender = evm.NewSender(cfg.Backend, cfg.Key, new(big.Int).SetUint64(cfg.ChainID))
+	}
+	if cfg.Batcher != nil {
+		if f.sender == nil || cfg.Batcher.sender != f.sender {
+			return nil, errors.New("exact facilitator: the batcher must send through the facilitator's Sender")
+		}
+		f.batcher = cfg.Batcher
 	}
 	return f, nil
 }

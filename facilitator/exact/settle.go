@@ -1,12 +1,12 @@
 package exact
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -100,38 +100,33 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 			resp.Success = true
 			return f.replayed(ctx, resp, s.tx.Hex())
 		}
-		return f.await(ctx, s.tx, c, prep, key, resp)
+		return f.await(ctx, s.tx, c, prep, key, resp, f.batcher != nil)
 	}
 	if c.NeedsChain {
 		if xerr, err := f.checkContractSignature(ctx, c); err != nil || xerr != nil {
 			return failed(resp, xerr, c.Payer()), err
 		}
 	}
+	if f.batcher != nil {
+		return f.settleBatched(ctx, c, prep, key, resp)
+	}
+	return f.settleOne(ctx, c, prep, key, resp)
+}
+
+// settleOne settles the payment in a transaction of its own.
+func (f *Facilitator) settleOne(ctx context.Context, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
 	used, err := evm.AuthorizationState(ctx, f.cfg.Backend, prep.Asset, c.Auth.From, c.Auth.Nonce)
 	if err != nil {
 		return resp, fmt.Errorf("settling: %w", err)
 	}
 	if used {
-		tx, err := f.findSettlement(ctx, c, prep)
-		if err != nil {
-			return resp, fmt.Errorf("settling: looking up the used authorization: %w", err)
-		}
-		if tx == (common.Hash{}) {
-			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "authorization nonce is already used or cancelled on chain"), c.Payer()), nil
-		}
-		f.settled.Add(key, settlement{tx: tx})
-		if f.cfg.SettleOnce {
-			resp.Transaction = tx.Hex()
-			return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization was already settled (transaction %s)", tx.Hex()), c.Payer()), nil
-		}
-		resp.Success, resp.Transaction = true, tx.Hex()
-		return f.replayed(ctx, resp, resp.Transaction)
+		return f.usedOnChain(ctx, c, prep, key, resp)
 	}
 	data, err := c.transferCalldata()
 	if err != nil {
 		return failed(resp, facilitator.Wrap(facilitator.CodeExactExecuteTransfer, "packing transferWithAuthorization", err), c.Payer()), nil
 	}
-	tx, err := f.sender.Send(ctx, prep.Asset, data)
+	p, err := f.sender.Submit(ctx, prep.Asset, data, 0, f.onBroadcast(ctx, key))
 	if err != nil {
 		var re *evm.RevertError
 		if errors.As(err, &re) {
@@ -139,9 +134,45 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 		}
 		return resp, fmt.Errorf("settling: %w", err)
 	}
-	f.settled.Add(key, settlement{tx: tx.Hash(), pending: true})
-	f.log.Debug("settlement broadcast", zap.String("tx", tx.Hash().Hex()), zap.String("payer", c.Payer()), zap.String("amount", c.Auth.Value.Dec()))
-	return f.await(ctx, tx.Hash(), c, prep, key, resp)
+	observeMined(f.cfg.Observer, f.cfg.ChainID, p, []*batchCall{{target: prep.Asset}})
+	tx := p.First().Hash()
+	f.log.Debug("settlement broadcast", zap.String("tx", tx.Hex()), zap.String("payer", c.Payer()), zap.String("amount", c.Auth.Value.Dec()))
+	return f.await(ctx, tx, c, prep, key, resp, false)
+}
+
+// onBroadcast is the callback for each broadcast version of a settlement's
+// transaction: ctx's broadcast hook learns every version, and the
+// settlement is remembered as pending with the first one (so that a retry
+// waits for it: Sender.WaitReceipt follows replacements). The first hash
+// stays the settlement's name, as a settlement_pending answer gave it.
+func (f *Facilitator) onBroadcast(ctx context.Context, key authKey) func(*types.Transaction) {
+	var first sync.Once
+	return func(tx *types.Transaction) {
+		first.Do(func() { f.settled.Add(key, settlement{tx: tx.Hash(), pending: true}) })
+		facilitator.Broadcast(ctx, tx.Hash().Hex())
+	}
+}
+
+// usedOnChain answers for an authorization whose nonce the token reports
+// used: success with the transaction that settled exactly this payment
+// (this facilitator's, before a restart, or anyone's within LogLookback
+// blocks), or nonce_already_used when none did (cancelled, or used for
+// another transfer).
+func (f *Facilitator) usedOnChain(ctx context.Context, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
+	tx, err := f.findSettlement(ctx, c, prep)
+	if err != nil {
+		return resp, fmt.Errorf("settling: looking up the used authorization: %w", err)
+	}
+	if tx == (common.Hash{}) {
+		return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "authorization nonce is already used or cancelled on chain"), c.Payer()), nil
+	}
+	f.settled.Add(key, settlement{tx: tx})
+	if f.cfg.SettleOnce {
+		resp.Transaction = tx.Hex()
+		return failed(resp, facilitator.Errorf(facilitator.CodeExactNonceUsed, "this authorization was already settled (transaction %s)", tx.Hex()), c.Payer()), nil
+	}
+	resp.Success, resp.Transaction = true, tx.Hex()
+	return f.replayed(ctx, resp, resp.Transaction)
 }
 
 // settleExpired answers for an authorization outside its window: the
@@ -162,7 +193,7 @@ func (f *Facilitator) settleExpired(ctx context.Context, c *Checked, prep *Prepa
 			resp.Success = true
 			return f.replayed(ctx, resp, s.tx.Hex())
 		}
-		return f.await(ctx, s.tx, c, prep, key, resp)
+		return f.await(ctx, s.tx, c, prep, key, resp, f.batcher != nil)
 	}
 	if f.cfg.SettleOnce {
 		return failed(resp, expired, c.Payer()), nil
@@ -194,8 +225,11 @@ func (f *Facilitator) replayed(ctx context.Context, resp facilitator.SettleRespo
 		"this payment's authorization was already used on chain by transaction %s, which this request did not send: another request used the same payment", tx), ""), nil
 }
 
-// await waits for the receipt of a settlement transaction and checks it.
-func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse) (facilitator.SettleResponse, error) {
+// await waits for the receipt of a settlement transaction (following its
+// replacements) and reads this payment's outcome from it. batched says the
+// transaction is a batch: one whose every call failed (out of gas) is
+// retried, not a final failure.
+func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, prep *Prepared, key authKey, resp facilitator.SettleResponse, batched bool) (facilitator.SettleResponse, error) {
 	resp.Transaction = tx.Hex()
 	wctx, cancel := context.WithTimeout(ctx, f.cfg.ReceiptTimeout)
 	defer cancel()
@@ -204,6 +238,10 @@ func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, pre
 		if ctx.Err() != nil {
 			return resp, ctx.Err()
 		}
+		if errors.Is(err, evm.ErrNonceConsumed) {
+			f.settled.Remove(key)
+			return resp, fmt.Errorf("settling: transaction %s: %w", tx.Hex(), err)
+		}
 		resp.ErrorReason = facilitator.CodeSettlementPending
 		resp.ErrorMessage = "transaction broadcast, receipt not seen yet; settle again to keep waiting"
 		return resp, nil
@@ -211,16 +249,16 @@ func (f *Facilitator) await(ctx context.Context, tx common.Hash, c *Checked, pre
 	// A replacement (same nonce, higher fee) may be the version mined.
 	tx = rcpt.TxHash
 	resp.Transaction = tx.Hex()
-	if rcpt.Status != types.ReceiptStatusSuccessful {
-		f.settled.Remove(key)
-		return failed(resp, facilitator.Errorf(facilitator.CodeExactTxFailed, "settlement transaction reverted"), c.Payer()), nil
+	if rcpt.Status == types.ReceiptStatusSuccessful && settledIn(rcpt, prep.Asset, &c.Auth) {
+		f.settled.Add(key, settlement{tx: tx})
+		resp.Success = true
+		return resp, nil
 	}
-	if !hasTransfer(rcpt, prep.Asset, &c.Auth) {
-		return failed(resp, facilitator.Errorf(facilitator.CodeExactTxFailed, "settlement receipt has no matching Transfer event"), c.Payer()), nil
+	f.settled.Remove(key)
+	if rcpt.Status != types.ReceiptStatusSuccessful && batched {
+		return resp, fmt.Errorf("settling: batch transaction %s reverted as a whole (gas used %d); settling again", tx.Hex(), rcpt.GasUsed)
 	}
-	f.settled.Add(key, settlement{tx: tx})
-	resp.Success = true
-	return resp, nil
+	return f.unsettled(ctx, c, prep, key, resp, rcpt)
 }
 
 // findSettlement looks for the AuthorizationUsed event of an authorization
@@ -248,25 +286,11 @@ func (f *Facilitator) findSettlement(ctx context.Context, c *Checked, prep *Prep
 		if err != nil {
 			return common.Hash{}, err
 		}
-		if rcpt.Status == types.ReceiptStatusSuccessful && hasTransfer(rcpt, prep.Asset, &c.Auth) {
+		if rcpt.Status == types.ReceiptStatusSuccessful && settledIn(rcpt, prep.Asset, &c.Auth) {
 			return l.TxHash, nil
 		}
 	}
 	return common.Hash{}, nil
-}
-
-// hasTransfer reports whether the receipt holds Transfer(from, to, value) of
-// the authorization, emitted by the asset.
-func hasTransfer(r *types.Receipt, asset common.Address, a *evm.Authorization) bool {
-	value := a.Value.Bytes32()
-	for _, l := range r.Logs {
-		if l.Address == asset && len(l.Topics) == 3 && l.Topics[0] == evm.TransferTopic &&
-			common.BytesToAddress(l.Topics[1][:]) == a.From && common.BytesToAddress(l.Topics[2][:]) == a.To &&
-			bytes.Equal(l.Data, value[:]) {
-			return true
-		}
-	}
-	return false
 }
 
 func keyOf(prep *Prepared, c *Checked) authKey {
