@@ -18,13 +18,13 @@ import (
 )
 
 // countingChain is the dev chain's client with the calls a receipt watcher
-// makes counted; subscriptions can be hidden to force polling.
+// makes counted. As an evm.Backend it has neither head subscriptions nor
+// block receipts; sourced adds them.
 type countingChain struct {
 	evm.Backend
-	full                  *devchain.Chain
-	receipts, blockRcpts  atomic.Int32
-	heads                 atomic.Int32
-	noSubscribe, noBlocks bool
+	full                 *devchain.Chain
+	receipts, blockRcpts atomic.Int32
+	heads                atomic.Int32
 }
 
 func (c *countingChain) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
