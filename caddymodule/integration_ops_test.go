@@ -61,10 +61,7 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 		t.Fatalf("paid: %d", resp.StatusCode)
 	}
 	get(t, siteURL+"/paid/m", name, value).Body.Close() // replay
-	resp := get(t, adminURL+"/metrics")
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{
+	wanted := []string{
 		`caddy_x402_challenges_total{route="/paid/*"}`,
 		`caddy_x402_payments_accepted_total{route="/paid/*",scheme="exact"}`,
 		`caddy_x402_settlements_total{result="ok",route="/paid/*",scheme="exact"}`,
@@ -77,12 +74,36 @@ func TestCaddyMetricsAndAdmin(t *testing.T) {
 		`caddy_x402_pending_transactions{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
 		`caddy_x402_facilitator_gas_balance_wei{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
 		`caddy_x402_facilitator_gas_settlements_left{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
-	} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("metrics lack %s", want)
-		}
+		// The dev chain batches (the settlement transaction is counted
+		// once mined, by a goroutine of its own: polled below).
+		`caddy_x402_settlement_tx_payments_count{network="eip155:1337"}`,
+		`caddy_x402_settlement_tx_settled_payments_total{network="eip155:1337"}`,
+		`caddy_x402_settlement_gas_per_payment_bucket`,
+		`caddy_x402_settlement_gas_total{network="eip155:1337"}`,
+		`caddy_x402_transactions_sent_total{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"}`,
+		`caddy_x402_transactions_replaced_total{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"} 0`,
+		`caddy_x402_transactions_stuck_max_fee_total{address="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",network="eip155:1337"} 0`,
 	}
-	resp = get(t, adminURL+"/x402/stats")
+	var missing []string
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resp := get(t, adminURL+"/metrics")
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing = missing[:0]
+		for _, want := range wanted {
+			if !strings.Contains(string(b), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, m := range missing {
+		t.Errorf("metrics lack %s", m)
+	}
+	resp := get(t, adminURL+"/x402/stats")
 	var stats struct{ Runtimes []RuntimeStats }
 	err := json.NewDecoder(resp.Body).Decode(&stats)
 	resp.Body.Close()
