@@ -89,7 +89,7 @@ func parseHandlerDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue,
 	if err := checkRouteAtAdapt(h, handler); err != nil {
 		return nil, routeErr(err)
 	}
-	return h.NewRoute(matcherSet, handler), nil
+	return h.NewRoute(withPricedPath(matcherSet), handler), nil
 }
 
 // checkRouteAtAdapt runs the offline checks of a route against the x402

@@ -312,6 +312,11 @@ func assetWanted(wanted []string, as asset) bool {
 
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if reason, _ := caddyhttp.GetVar(r.Context(), ambiguousPathVar).(string); reason != "" {
+		h.route.Refuse(w, r, http.StatusBadRequest, facilitator.Errorf(facilitator.CodeAmbiguousPath,
+			"the request path cannot be read one way only (%s); send it plainly encoded", reason))
+		return nil
+	}
 	return h.route.Serve(w, r, next.ServeHTTP)
 }
 

@@ -29,7 +29,7 @@ func TestEnvAdapterFromEnvironment(t *testing.T) {
 		t.Fatalf("err %v warnings %v", err, warnings)
 	}
 	js := string(out)
-	for _, want := range []string{`"x402":{"networks":[{"name":"dev"}]}`, `"path":["/v1/premium/*"]`, `"price":"0.10"`, `"schemes":["escrow"]`,
+	for _, want := range []string{`"x402":{"networks":[{"name":"dev"}]}`, `"x402_path":["/v1/premium/*"]`, `"price":"0.10"`, `"schemes":["escrow"]`,
 		`"handler":"reverse_proxy","upstreams":[{"dial":"127.0.0.1:3000"}]`, `{"check":"ready","handler":"x402_health"}`, `"listen":[":9402"]`, `"admin":{"disabled":true`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("adapted config lacks %s:\n%s", want, js)

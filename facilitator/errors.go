@@ -27,6 +27,7 @@ const (
 	CodeNoMatchingRequirements = "no_matching_payment_requirements"
 	CodeServiceBusy            = "service_busy"
 	CodeSettlementPending      = "settlement_pending"
+	CodeAmbiguousPath          = "ambiguous_request_path" // a path that servers may read in different ways
 
 	// exact scheme, EVM (EIP-3009), verification.
 	CodeExactScheme               = "invalid_exact_evm_scheme"

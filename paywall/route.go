@@ -212,6 +212,15 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 	return err
 }
 
+// Refuse answers a request that the route will not serve (the Caddy
+// handler's refusal of an ambiguous path) with status and the x402 error,
+// in the challenge's shape: PAYMENT-REQUIRED naming the error, JSON body
+// with a message.
+func (rt *Route) Refuse(w http.ResponseWriter, r *http.Request, status int, xe *facilitator.Error) {
+	rt.engine.observer().Rejected(rt.Name, status, xe.Code)
+	rt.challenge(w, r, status, xe)
+}
+
 // finish settles or releases once the upstream is done.
 func (rt *Route) finish(r *http.Request, pw *paidWriter, err error) {
 	e, claim := rt.engine, pw.claim
