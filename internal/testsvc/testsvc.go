@@ -87,15 +87,26 @@ func Start(t testing.TB, name string, args ...string) *Proc {
 // the test's environment.
 func StartEnv(t testing.TB, env []string, name string, args ...string) *Proc {
 	t.Helper()
-	p := &Proc{Name: filepath.Base(name), out: &syncBuffer{}, done: make(chan struct{})}
-	p.Cmd = exec.Command(name, args...)
+	cmd := exec.Command(name, args...)
 	if len(env) > 0 {
-		p.Cmd.Env = append(os.Environ(), env...)
+		cmd.Env = append(os.Environ(), env...)
 	}
+	return StartCmd(t, cmd)
+}
+
+// StartCmd starts a prepared command (its own environment, credentials,
+// chroot…); its output is collected, and it is killed when the test ends
+// or the test process dies.
+func StartCmd(t testing.TB, cmd *exec.Cmd) *Proc {
+	t.Helper()
+	p := &Proc{Name: filepath.Base(cmd.Path), out: &syncBuffer{}, done: make(chan struct{}), Cmd: cmd}
 	p.Cmd.Stdout, p.Cmd.Stderr = p.out, p.out
-	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if p.Cmd.SysProcAttr == nil {
+		p.Cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	p.Cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	if err := p.Cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
+		t.Fatalf("starting %s: %v", cmd.Path, err)
 	}
 	go func() { p.err = p.Cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
