@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -316,5 +317,34 @@ func TestVarsDocumented(t *testing.T) {
 			t.Fatalf("%+v", v)
 		}
 		seen[v.Name] = true
+	}
+}
+
+// The README's table lists every variable with its default, in order.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `X402_") {
+			rows = append(rows, line)
+		}
+	}
+	if len(rows) != len(Vars) {
+		t.Fatalf("README lists %d variables, the sidecar reads %d", len(rows), len(Vars))
+	}
+	for i, v := range Vars {
+		def := "—"
+		switch {
+		case strings.HasPrefix(v.Doc, "required: "):
+			def = "required"
+		case v.Default != "":
+			def = "`" + v.Default + "`"
+		}
+		if want := "| `" + v.Name + "` | " + def + " | "; !strings.HasPrefix(rows[i], want) {
+			t.Errorf("README row %d is %q, want it to start with %q", i, rows[i], want)
+		}
 	}
 }

@@ -23,9 +23,9 @@ type Var struct {
 // would otherwise be ignored).
 var Vars = []Var{
 	{"X402_UPSTREAM", "", "required: the API behind the sidecar, http://host:port (or https://)"},
-	{"X402_ROUTES", "", `required: priced routes, "<path> <price> [exact] [escrow] [settle=after|header|before]" separated by ";" — e.g. "/v1/premium/* 0.01; /v1/bulk/* 0.10 escrow"; a price is a token amount (0.01) or "<n> units"`},
+	{"X402_ROUTES", "", `required: priced routes separated by ";", each "PATH PRICE [exact] [escrow] [settle=MODE]", e.g. "/v1/premium/* 0.01; /v1/bulk/* 0.10 escrow" (see below)`},
 	{"X402_PAY_TO", "", "required: the payout address (0x…, 20 bytes)"},
-	{"X402_NETWORK", "", "required: base, base-sepolia, eip155:<chainId>, or dev (the embedded test chain)"},
+	{"X402_NETWORK", "", "required: base, base-sepolia, eip155:CHAIN_ID, or dev (the embedded test chain)"},
 	{"X402_RPC_URL", "", "the chain's JSON-RPC URL (required on a non-dev network with the embedded facilitator, or with settle=after); kept out of the JSON config"},
 	{"X402_FACILITATOR_KEY_FILE", "", "file holding the embedded facilitator's hex private key, mode 0600 (pays gas for settlements)"},
 	{"X402_FACILITATOR_KEY", "", "the embedded facilitator's hex private key itself (instead of a file); kept out of the JSON config"},

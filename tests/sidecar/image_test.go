@@ -66,35 +66,51 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// buildImage runs scripts/image with a tag of its own, removed at the end.
-func buildImage(t *testing.T) (tag string, cfg imageConfig) {
+// image is a built image and the podman storage flags that reach it.
+type image struct {
+	tag     string
+	storage []string // podman flags (vfs storage when overlay did not work)
+}
+
+func (im *image) podman(t *testing.T, args ...string) string {
 	t.Helper()
-	tag = fmt.Sprintf("localhost/caddy-x402:test-%d", os.Getpid())
-	root := testsvc.RepoRoot()
+	return run(t, "podman", append(append([]string(nil), im.storage...), args...)...)
+}
+
+// buildImage runs scripts/image with a tag of its own, removed at the end.
+func buildImage(t *testing.T) (*image, imageConfig) {
+	t.Helper()
+	im := &image{tag: fmt.Sprintf("localhost/caddy-x402:test-%d", os.Getpid())}
+	ctx := filepath.Join(t.TempDir(), "context")
 	start := time.Now()
-	cmd := exec.Command(filepath.Join(root, "scripts", "image"), tag)
-	cmd.Env = append(os.Environ(), "IMAGE_CONTEXT="+filepath.Join(t.TempDir(), "context"))
+	cmd := exec.Command(filepath.Join(testsvc.RepoRoot(), "scripts", "image"), im.tag)
+	cmd.Env = append(os.Environ(), "IMAGE_CONTEXT="+ctx)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("scripts/image: %v\n%s", err, out)
 	}
-	t.Logf("scripts/image built %s in %s", tag, time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() { _ = exec.Command("podman", "rmi", "-f", tag).Run() })
+	t.Logf("scripts/image built %s in %s", im.tag, time.Since(start).Round(time.Millisecond))
+	args, err := os.ReadFile(filepath.Join(ctx, "podman.args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im.storage = strings.Fields(string(args))
+	t.Cleanup(func() { _ = exec.Command("podman", append(append([]string(nil), im.storage...), "rmi", "-f", im.tag)...).Run() })
 	var cfgs []imageConfig
-	if err := json.Unmarshal([]byte(run(t, "podman", "image", "inspect", tag)), &cfgs); err != nil || len(cfgs) != 1 {
+	if err := json.Unmarshal([]byte(im.podman(t, "image", "inspect", im.tag)), &cfgs); err != nil || len(cfgs) != 1 {
 		t.Fatalf("podman image inspect: %v", err)
 	}
-	return tag, cfgs[0]
+	return im, cfgs[0]
 }
 
 // exportRootfs unpacks the image's root filesystem (owners kept).
-func exportRootfs(t *testing.T, tag string) string {
+func exportRootfs(t *testing.T, im *image) string {
 	t.Helper()
 	dir := t.TempDir()
 	name := fmt.Sprintf("caddy-x402-test-%d", os.Getpid())
-	run(t, "podman", "create", "--name", name, tag)
-	defer func() { _ = exec.Command("podman", "rm", "-f", name).Run() }()
+	im.podman(t, "create", "--name", name, im.tag)
+	defer func() { _ = exec.Command("podman", append(append([]string(nil), im.storage...), "rm", "-f", name)...).Run() }()
 	tarball := filepath.Join(dir, "rootfs.tar")
-	run(t, "podman", "export", "-o", tarball, name)
+	im.podman(t, "export", "-o", tarball, name)
 	rootfs := filepath.Join(dir, "rootfs")
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
 		t.Fatal(err)
@@ -110,7 +126,7 @@ func exportRootfs(t *testing.T, tag string) string {
 // payment made with `caddy x402 pay`, and refuses its replay.
 func TestImageServesPaidRequests(t *testing.T) {
 	needs(t)
-	tag, img := buildImage(t)
+	im, img := buildImage(t)
 	c := img.Config
 	if c.User != "10001:10001" || strings.Join(c.Entrypoint, " ") != "/usr/bin/caddy run --adapter x402env --config /etc/caddy/Caddyfile" || len(c.Cmd) != 0 {
 		t.Fatalf("user %q entrypoint %q cmd %q", c.User, c.Entrypoint, c.Cmd)
@@ -131,7 +147,7 @@ func TestImageServesPaidRequests(t *testing.T) {
 		t.Fatalf("labels %v", c.Labels)
 	}
 
-	rootfs := exportRootfs(t, tag)
+	rootfs := exportRootfs(t, im)
 	caddy := filepath.Join(rootfs, "usr", "bin", "caddy")
 	f, err := elf.Open(caddy)
 	if err != nil {
