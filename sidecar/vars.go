@@ -48,12 +48,6 @@ var Vars = []Var{
 	{"X402_ADMIN", "off", "Caddy's admin endpoint address (e.g. localhost:2019), or off"},
 }
 
-// secretVars are never copied into the Caddyfile (placeholders instead)
-// and never quoted in error messages.
-var secretVars = map[string]bool{
-	"X402_RPC_URL": true, "X402_FACILITATOR_KEY": true, "X402_FACILITATOR_AUTH": true, "X402_REDIS_URL": true,
-}
-
 func defaultOf(name string) string {
 	for _, v := range Vars {
 		if v.Name == name {

@@ -18,15 +18,14 @@ import (
 
 // checkSite is a Caddyfile whose network block the start-up checks read.
 type checkSite struct {
-	network  string // default base-sepolia
-	rpc      string // default the env's anvil
-	asset    string // default the deployed TestUSDC
-	version  string // EIP-712 version; default 2
-	escrow   [2]string
-	port     int
-	dir      string
-	keyFile  string
-	routeArg string
+	network string // default base-sepolia
+	rpc     string // default the env's anvil
+	asset   string // default the deployed TestUSDC
+	version string // EIP-712 version; default 2
+	escrow  [2]string
+	port    int
+	dir     string
+	keyFile string
 }
 
 func (e *env) checkCaddyfile(s checkSite) string {
