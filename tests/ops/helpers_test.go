@@ -77,6 +77,7 @@ type config struct {
 	globalExtra string // more global options
 	x402        string // the whole x402 global option body (replaces the dev network and facilitator)
 	route       string // the body of `x402 /paid/* { … }` (default: 0.01 to payee, settle header)
+	siteExtra   string // more lines of the site
 }
 
 func (h *host) newInstance(name string, c config) *instance {
@@ -96,11 +97,11 @@ func (h *host) newInstance(name string, c config) *instance {
 }
 
 http://127.0.0.1:%d {
-	x402 /paid/* {
+%s	x402 /paid/* {
 %s	}
 	respond "paid content"
 }
-`, i.admin, c.globalExtra, c.x402, c.x402Extra, i.port, c.route)
+`, i.admin, c.globalExtra, c.x402, c.x402Extra, i.port, c.siteExtra, c.route)
 	if err := os.WriteFile(i.caddyfile, []byte(cf), 0o600); err != nil {
 		h.t.Fatal(err)
 	}
