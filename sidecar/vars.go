@@ -42,7 +42,7 @@ var Vars = []Var{
 	{"X402_REDIS_URL", "", "redis://… or rediss://…: share the replay guard and escrow sessions between instances (default: in memory, one instance); kept out of the JSON config"},
 	{"X402_REDIS_NAMESPACE", "default", "separates deployments sharing one Redis database"},
 	{"X402_PORT", "8080", "port of the paid API (plain HTTP; TLS ends at your ingress)"},
-	{"X402_HEALTH_PORT", "9402", "port of /live, /ready and /metrics, for probes and Prometheus; off disables it"},
+	{"X402_HEALTH_PORT", "9402", "port of /live, /ready and /metrics, for probes and Prometheus; off disables it (and the image's HEALTHCHECK then fails)"},
 	{"X402_SKIP_CHECKS", "false", "true skips the on-chain start-up checks (air-gapped start; logs a warning)"},
 	{"X402_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"X402_ADMIN", "off", "Caddy's admin endpoint address (e.g. localhost:2019), or off"},

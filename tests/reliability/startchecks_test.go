@@ -181,13 +181,14 @@ func TestStartUpChecksOnAnvil(t *testing.T) {
 	})
 }
 
-// An rpc that does not answer at start is not a mismatch: Caddy starts,
-// the priced route answers 503 with Retry-After (nothing served), and once
-// the chain answers with the right contracts the route takes payments.
+// An rpc that does not answer at start is not a mismatch: Caddy starts
+// (escrow included), the priced route answers 503 with Retry-After
+// (nothing served), and once the chain answers with the right contracts
+// the route takes payments.
 func TestStartUpChecksWaitForTheRPC(t *testing.T) {
 	e := newEnv(t)
 	e.anvil.Kill()
-	s := checkSite{dir: t.TempDir(), port: testsvc.FreePort(t)}
+	s := checkSite{dir: t.TempDir(), port: testsvc.FreePort(t), escrow: [2]string{e.escrow.Hex(), e.collect.Hex()}}
 	cf := e.checkCaddyfile(s)
 	p := testsvc.StartEnv(t, dataEnv(s.dir), caddyBinary(t), "run", "--config", cf, "--adapter", "caddyfile")
 	url := fmt.Sprintf("http://127.0.0.1:%d/paid/hello", s.port)
