@@ -127,7 +127,7 @@ func StartRedisCluster(t testing.TB, n int) *RedisCluster {
 	for range n {
 		bus := FreePort(t)
 		c.Nodes = append(c.Nodes, StartRedis(t, "--cluster-enabled", "yes", "--cluster-port", fmt.Sprint(bus),
-			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"))
+			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"))
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs()...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
@@ -161,7 +161,7 @@ type SentinelSet struct {
 }
 
 // StartSentinelSet starts the set; the sentinels consider the primary down
-// after one second without an answer.
+// after two seconds without an answer (room for a loaded machine).
 func StartSentinelSet(t testing.TB) *SentinelSet {
 	t.Helper()
 	if _, err := exec.LookPath("redis-sentinel"); err != nil {
@@ -186,7 +186,7 @@ func StartSentinelSet(t testing.TB) *SentinelSet {
 		dir := t.TempDir()
 		conf := filepath.Join(dir, "sentinel.conf")
 		text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 2\n"+
-			"sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 10000\nsentinel parallel-syncs %s 1\n",
+			"sentinel down-after-milliseconds %s 2000\nsentinel failover-timeout %s 10000\nsentinel parallel-syncs %s 1\n",
 			port, dir, s.MasterName, linkPortNum, s.MasterName, s.MasterName, s.MasterName)
 		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
