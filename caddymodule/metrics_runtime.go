@@ -131,4 +131,22 @@ func boolGauge(b bool) float64 {
 	return 0
 }
 
+// initSeries creates at 0 the series of the runtime's configured networks
+// and store whose events are rare, so that a dashboard or an alert sees 0
+// rather than no data: a replay incident, a store generation, a re-arm.
+func initSeries(rt *appRuntime) {
+	initMetrics()
+	for _, n := range rt.order {
+		metrics.replayIncidents.WithLabelValues(n.id)
+	}
+	if rt.storeType() == "redis" {
+		for _, origin := range []string{"created", "joined"} {
+			metrics.storeGenerations.WithLabelValues(origin)
+		}
+		for _, kind := range []string{"claims", "exposures"} {
+			metrics.storeRearmed.WithLabelValues(kind)
+		}
+	}
+}
+
 var _ prometheus.Collector = runtimeCollector{}

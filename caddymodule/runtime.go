@@ -244,6 +244,7 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			return nil, err
 		}
 	}
+	initSeries(rt)
 	if !validating() {
 		rt.startMonitor()
 	}

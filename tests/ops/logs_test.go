@@ -21,8 +21,9 @@ import (
 // chain is an anvil node (chain id 84532, so the network is base-sepolia)
 // with our TestUSDC deployed by `caddy x402 devchain deploy`.
 type chain struct {
-	anvil *testsvc.Anvil
-	token string
+	anvil     *testsvc.Anvil
+	token     string
+	contracts map[string]string // escrow contracts by name
 }
 
 func newChain(t *testing.T, h *host, anvilArgs ...string) *chain {
@@ -33,12 +34,13 @@ func newChain(t *testing.T, h *host, anvilArgs ...string) *chain {
 		t.Fatalf("caddy x402 devchain deploy: %v\n%s", err, out)
 	}
 	var dep struct {
-		Token struct{ Address string } `json:"token"`
+		Token     struct{ Address string } `json:"token"`
+		Contracts map[string]string        `json:"contracts"`
 	}
 	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &dep); err != nil || dep.Token.Address == "" {
 		t.Fatalf("deploy output %s: %v", out, err)
 	}
-	c.token = dep.Token.Address
+	c.token, c.contracts = dep.Token.Address, dep.Contracts
 	return c
 }
 
