@@ -31,6 +31,7 @@ import (
 //		payer_header <name>
 //		resource_url <url>
 //		charge_header <name>        # escrow: upstream-reported cost, capped by price
+//		upgrades allow|refuse       # WebSocket/CONNECT: settled before the 101, or refused (default)
 //		name <label>
 //	}]
 func parseHandlerDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
@@ -190,6 +191,10 @@ func parseRouteBlock(d *caddyfile.Dispenser, rc *RouteConfig) (optionLines, erro
 			err = oneArg(d, &rc.ResourceURL)
 		case "charge_header":
 			err = oneArg(d, &rc.ChargeHeader)
+		case "upgrades":
+			if err = oneArg(d, &rc.Upgrades); err == nil && rc.Upgrades != "allow" && rc.Upgrades != "refuse" {
+				err = d.Errf("x402: upgrades %q: want allow or refuse", rc.Upgrades)
+			}
 		case "name":
 			err = oneArg(d, &rc.Name)
 		default:

@@ -83,6 +83,13 @@ type RouteConfig struct {
 	// the header is removed before the client sees it. Exact payments
 	// always cost the price. Default: none.
 	ChargeHeader string `json:"charge_header,omitempty"`
+	// Upgrades says whether a paid request may switch protocols (WebSocket
+	// and other 101 upgrades, CONNECT): "refuse" answers them 403
+	// upgrade_not_allowed before the upstream sees them; "allow" settles
+	// the payment before the 101 goes out, whatever the settle mode (a
+	// failed settlement answers 402 instead), and the payment buys that one
+	// connection. Default: "refuse".
+	Upgrades string `json:"upgrades,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -162,6 +169,7 @@ func (p *RouteConfig) merge(o RouteConfig) RouteConfig {
 	set(&c.PayerHeader, o.PayerHeader)
 	set(&c.ResourceURL, o.ResourceURL)
 	set(&c.ChargeHeader, o.ChargeHeader)
+	set(&c.Upgrades, o.Upgrades)
 	if len(o.Schemes) > 0 {
 		c.Schemes = o.Schemes
 	}
@@ -217,7 +225,7 @@ func (rt *appRuntime) buildRoute(cfg *RouteConfig) (*paywall.Route, error) {
 	route := &paywall.Route{
 		Name: cfg.Name, Description: cfg.Description, MimeType: cfg.MimeType, ResourceURL: cfg.ResourceURL,
 		Mode: paywall.SettleMode(cfg.Settle), SettleDelay: time.Duration(cfg.SettleDelay), SettleTimeout: time.Duration(cfg.SettleTimeout),
-		PayerHeader: cfg.PayerHeader, ChargeHeader: cfg.ChargeHeader,
+		PayerHeader: cfg.PayerHeader, ChargeHeader: cfg.ChargeHeader, Upgrades: paywall.UpgradePolicy(cfg.Upgrades),
 	}
 	if len(cfg.Chargeable) > 0 {
 		// A matcher without status codes still charges only 2xx answers:

@@ -363,6 +363,11 @@ func (p *appPlan) checkRoute(rc *RouteConfig, partial bool) error {
 	default:
 		return fmt.Errorf("settle %q: want after, header or before", rc.Settle)
 	}
+	switch rc.Upgrades {
+	case "", string(paywall.UpgradesAllow), string(paywall.UpgradesRefuse):
+	default:
+		return fmt.Errorf("upgrades %q: want allow or refuse", rc.Upgrades)
+	}
 	for _, d := range []struct {
 		name string
 		v    caddy.Duration

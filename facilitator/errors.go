@@ -28,6 +28,7 @@ const (
 	CodeServiceBusy            = "service_busy"
 	CodeSettlementPending      = "settlement_pending"
 	CodeAmbiguousPath          = "ambiguous_request_path" // a path that servers may read in different ways
+	CodeUpgradeNotAllowed      = "upgrade_not_allowed"    // a protocol switch on a route that refuses upgrades
 
 	// exact scheme, EVM (EIP-3009), verification.
 	CodeExactScheme               = "invalid_exact_evm_scheme"

@@ -165,6 +165,14 @@ func (q *SettlementQueue) Enqueue(c Claim, id, route string, delay time.Duration
 	q.signal()
 }
 
+// Reserved is the number of slots taken by requests in flight (Reserve
+// not yet followed by Enqueue or Unreserve).
+func (q *SettlementQueue) Reserved() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.reserved
+}
+
 // Len is the number of jobs waiting or running.
 func (q *SettlementQueue) Len() int {
 	q.mu.Lock()

@@ -68,6 +68,11 @@ type Route struct {
 	// by the price. It is removed before the client sees the response.
 	// Exact payments always cost the price. Default: none.
 	ChargeHeader string
+	// Upgrades decides whether a paid request may switch protocols
+	// (WebSocket, CONNECT): UpgradesRefuse answers such requests 403 before
+	// the upstream sees them; UpgradesAllow settles the payment before the
+	// 101 goes out, whatever Mode is. Default: UpgradesRefuse.
+	Upgrades UpgradePolicy
 
 	engine  *Engine
 	accepts []facilitator.PaymentRequirements
@@ -113,6 +118,13 @@ func (rt *Route) Init(e *Engine) error {
 	if rt.PayerHeader == "" {
 		rt.PayerHeader = DefaultPayerHeader
 	}
+	switch rt.Upgrades {
+	case "":
+		rt.Upgrades = UpgradesRefuse
+	case UpgradesRefuse, UpgradesAllow:
+	default:
+		return fmt.Errorf("paywall route %s: unknown upgrade policy %q (want allow or refuse)", rt.Name, rt.Upgrades)
+	}
 	rt.accepts = make([]facilitator.PaymentRequirements, len(rt.Offers))
 	for i, o := range rt.Offers {
 		rt.accepts[i] = o.Requirements
@@ -130,6 +142,11 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 	if _, closed := e.Gate.Closed(); closed {
 		obs.Rejected(rt.Name, http.StatusServiceUnavailable, facilitator.CodeServiceBusy)
 		rt.refuseClosed(w)
+		return nil
+	}
+	upgrade := isUpgradeRequest(r)
+	if upgrade && rt.Upgrades != UpgradesAllow {
+		rt.refuseUpgrade(w, r)
 		return nil
 	}
 	p, rej := rt.intake(r)
@@ -198,17 +215,33 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		}
 		pw.settled = &resp
 	}
-	if mode == SettleHeader || (mode == SettleAfter && e.Journal != nil) {
+	if mode == SettleHeader || (mode == SettleAfter && e.Journal != nil) || upgrade {
 		pw.snapshot = w.Header().Clone()
 	}
 
 	rt.prepareUpstream(r, claim.Payer())
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		// next panicked (reverse_proxy aborts with http.ErrAbortHandler
+		// when the client or the upstream drops mid-body) or ended its
+		// goroutine: end the claim by the same rule, give back the queue
+		// slot, then let the panic go on as before.
+		v := recover()
+		rt.finish(r, pw)
+		if v != nil {
+			panic(v)
+		}
+	}()
 	err := next(pw, r)
 	if err == nil && !pw.decided {
 		// The handler wrote nothing: net/http would send an empty 200.
 		pw.WriteHeader(http.StatusOK)
 	}
-	rt.finish(r, pw, err)
+	finished = true
+	rt.finish(r, pw)
 	return err
 }
 
@@ -221,27 +254,29 @@ func (rt *Route) Refuse(w http.ResponseWriter, r *http.Request, status int, xe *
 	rt.challenge(w, r, status, xe)
 }
 
-// finish settles or releases once the upstream is done.
-func (rt *Route) finish(r *http.Request, pw *paidWriter, err error) {
+// finish ends the claim once the upstream is done, whether it returned
+// (with or without an error) or aborted: a response whose chargeable status
+// line went out is charged, since the client holds a paid status (queued in
+// after mode; already settled at the status line in header mode, for an
+// upgrade, or before the upstream); anything else is released. An
+// after-mode queue slot always comes back, as a job or unreserved.
+func (rt *Route) finish(r *http.Request, pw *paidWriter) {
 	e, claim := rt.engine, pw.claim
-	switch pw.mode {
-	case SettleAfter:
-		if err == nil && pw.chargeable && !pw.failed {
-			e.Queue.Enqueue(claim, pw.entryID, rt.Name, rt.SettleDelay)
-			return
+	switch {
+	case pw.settled != nil:
+		if pw.mode == SettleAfter {
+			e.Queue.Unreserve() // an upgrade settled at its 101
 		}
+		return
+	case pw.mode == SettleAfter && pw.decided && pw.chargeable && !pw.failed:
+		e.Queue.Enqueue(claim, pw.entryID, rt.Name, rt.SettleDelay)
+		return
+	case pw.mode == SettleAfter:
 		e.Queue.Unreserve()
-		claim.Release(r.Context())
 		rt.recordOutcome(pw.entryID, false, facilitator.SettleResponse{ErrorReason: "released"})
-		e.observer().Released(rt.Name, claim.Scheme())
-	case SettleHeader:
-		if pw.settled == nil {
-			claim.Release(r.Context())
-			e.observer().Released(rt.Name, claim.Scheme())
-		}
-	case SettleBefore:
-		// Charged before the upstream ran; nothing to undo.
 	}
+	claim.Release(r.Context())
+	e.observer().Released(rt.Name, claim.Scheme())
 }
 
 // record writes the claim to the journal (when there is one) before its

@@ -27,7 +27,7 @@ type paidWriter struct {
 	claim      Claim
 	headerName string
 	ctx        context.Context
-	snapshot   http.Header // header mode: headers before the upstream
+	snapshot   http.Header // headers before the upstream (header mode, journaled after mode, upgrades)
 
 	decided    bool
 	chargeable bool
@@ -49,6 +49,10 @@ func (pw *paidWriter) WriteHeader(status int) {
 	pw.decided = true
 	rt := pw.route
 	h := pw.rw.Header()
+	if status == http.StatusSwitchingProtocols {
+		pw.switchProtocols(h)
+		return
+	}
 	pw.chargeable = rt.Chargeable(status, h)
 	pw.meter(h)
 	if op, ok := pw.claim.(Opener); ok && !pw.chargeable {
@@ -153,11 +157,14 @@ func (pw *paidWriter) FlushError() error {
 // Flush implements http.Flusher.
 func (pw *paidWriter) Flush() { _ = pw.FlushError() }
 
-// Hijack hands the connection over (WebSocket upgrades) once the status was
-// decided and charged for; never before, or the paywall could be bypassed.
+// Hijack hands the connection over (a WebSocket after its 101, or a
+// handler that takes the connection after a status line) only once that
+// status line was charged: settled at the 101 (see switchProtocols) or
+// chargeable and settled as the route's mode says. Never before, or on a
+// refused or uncharged answer, or the connection would be free.
 func (pw *paidWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if !pw.decided || pw.failed {
-		return nil, nil, errors.New("x402: cannot hijack before the response status is decided")
+	if !pw.decided || pw.failed || !pw.chargeable {
+		return nil, nil, errors.New("x402: the connection is handed over only after a charged status line")
 	}
 	return http.NewResponseController(pw.rw).Hijack()
 }

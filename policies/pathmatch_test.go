@@ -25,8 +25,8 @@ func TestCanonicalPath(t *testing.T) {
 		{`/paid\hello`, "/paid/hello", ""},
 		{`\paid\..\paid\hello`, "/paid/hello", ""},
 		{"/paid./hello. ", "/paid/hello", ""},
-		{"/%70aid/hello", "/paid/hello", ""},          // URL.Path after a second decode
-		{"/%2570aid/hello", "/paid/hello", ""},        // three layers
+		{"/%70aid/hello", "/paid/hello", ""},         // URL.Path after a second decode
+		{"/%2570aid/hello", "/paid/hello", ""},       // three layers
 		{"/%252570aid/hello", "", "more than three"}, // four
 		{"/paid%zz", "/paid%zz", ""},
 		{"/100%/x", "/100%/x", ""},
