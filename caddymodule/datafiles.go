@@ -27,9 +27,55 @@ import (
 type dataFiles struct {
 	journal string // "" when the journal is off
 	ledger  string
-	// tempDir holds files that live as long as the runtime (removed by
-	// Destruct).
+	// tempDir is the process's temporary data directory when the files are
+	// in it (see processTempDir).
 	tempDir string
+}
+
+// processTemp is one temporary data directory per process, shared by the
+// runtimes of successive configs: a reload that replaces the runtime must
+// find the same journal and escrow ledger (the pooled escrow operator and
+// its open sessions are keyed by the ledger's path). It is removed when no
+// runtime uses it any more.
+var processTemp struct {
+	mu  sync.Mutex
+	dir string
+}
+
+// processTempDir returns the process's temporary data directory, creating
+// it when needed.
+func processTempDir() (string, error) {
+	processTemp.mu.Lock()
+	defer processTemp.mu.Unlock()
+	if processTemp.dir == "" {
+		dir, err := os.MkdirTemp("", fmt.Sprintf("caddy-x402-%d-", os.Getpid()))
+		if err != nil {
+			return "", fmt.Errorf("x402: creating a temporary directory: %w", err)
+		}
+		processTemp.dir = dir
+	}
+	return processTemp.dir, nil
+}
+
+// releaseTempDir removes the process's temporary data directory once no
+// runtime holds its journal or ledger.
+func (df dataFiles) releaseTempDir() {
+	if df.tempDir == "" {
+		return
+	}
+	processTemp.mu.Lock()
+	defer processTemp.mu.Unlock()
+	if processTemp.dir != df.tempDir {
+		return
+	}
+	if _, open := journals.References(df.journal); open {
+		return
+	}
+	if _, open := ledgers.References(df.ledger); open {
+		return
+	}
+	_ = os.RemoveAll(processTemp.dir)
+	processTemp.dir = ""
 }
 
 // dataFiles picks the runtime's files. settler is the embedded
@@ -38,14 +84,12 @@ type dataFiles struct {
 func (a *App) dataFiles(settler string, devOnly bool, log *zap.Logger) (dataFiles, error) {
 	var df dataFiles
 	temp := func(name string) (string, error) {
-		if df.tempDir == "" {
-			dir, err := os.MkdirTemp("", "caddy-x402-")
-			if err != nil {
-				return "", fmt.Errorf("x402: creating a temporary directory: %w", err)
-			}
-			df.tempDir = dir
+		dir, err := processTempDir()
+		if err != nil {
+			return "", err
 		}
-		return filepath.Join(df.tempDir, name), nil
+		df.tempDir = dir
+		return filepath.Join(dir, name), nil
 	}
 	pick := func(configured, kind string) (string, error) {
 		switch {

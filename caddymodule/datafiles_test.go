@@ -48,7 +48,18 @@ func TestDataFiles(t *testing.T) {
 	if err != nil || df.tempDir == "" || filepath.Dir(df.journal) != df.tempDir || filepath.Dir(df.ledger) != df.tempDir {
 		t.Fatalf("keyless dev: %+v %v", df, err)
 	}
-	os.RemoveAll(df.tempDir)
+	// A reload's new runtime finds the same files (the escrow operator and
+	// its sessions are pooled by the ledger's path).
+	if again, _ := (&App{}).dataFiles("", true, log); again != df {
+		t.Fatalf("keyless dev after a reload: %+v, want %+v", again, df)
+	}
+	// Removed once no runtime holds its files (a runtime of another test of
+	// this package may still hold them).
+	_, held := journals.References(df.journal)
+	df.releaseTempDir()
+	if _, err := os.Stat(df.tempDir); held == os.IsNotExist(err) {
+		t.Fatalf("temporary directory: held by a runtime %v, stat %v", held, err)
+	}
 	df, _ = (&App{Journal: "off", EscrowLedger: "/x/e.db"}).dataFiles(addr, false, log)
 	if df.journal != "" || df.ledger != "/x/e.db" {
 		t.Fatalf("configured: %+v", df)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"os"
 	"strings"
 	"time"
 
@@ -393,14 +392,6 @@ func (rt *appRuntime) Destruct() error {
 	for _, k := range rt.devKeys {
 		_, _ = devChains.Delete(k)
 	}
-	if rt.files.tempDir != "" {
-		// Still open when another runtime shares it (a reload); the last
-		// one removes it.
-		if _, open := journals.References(rt.files.journal); !open {
-			if _, open := ledgers.References(rt.files.ledger); !open {
-				_ = os.RemoveAll(rt.files.tempDir)
-			}
-		}
-	}
+	rt.files.releaseTempDir()
 	return nil
 }
