@@ -50,7 +50,7 @@ func TestNodeDownWhileSettling(t *testing.T) {
 		ps = append(ps, p)
 	}
 	time.Sleep(20*time.Second - time.Since(down))
-	if !strings.Contains(a.proc.Output(), "settlement attempt failed; retrying") {
+	if !strings.Contains(a.proc.Output(), "x402 settlement failed; retrying") {
 		t.Fatalf("no settlement was attempted while the node was down\n%s", a.proc.Tail(4096))
 	}
 	e.anvil.Restart(t)
