@@ -34,7 +34,8 @@ func init() {
 //			max_fee_per_gas <n> [wei|gwei]
 //			escrow [{ contract <addr>; collector <addr>; min_deposit <price>; max_deposit <price>;
 //			          min_session <d>; max_session <d>; serve_margin <d>; capture_margin <d>;
-//			          capture_threshold <price>; capture_interval <d> }]
+//			          capture_threshold <price>; capture_interval <d>; capture_workers <n>;
+//			          close_wait <d>; recovery_window <d>; alert_margin <d> }]
 //		}
 //		facilitator embedded [{ key_file <path> | key {env.VAR} [allow_inline_key] }]
 //		facilitator remote <url>... [{ header <name> <value>; timeout <duration> }]
@@ -399,6 +400,14 @@ func parseEscrow(d *caddyfile.Dispenser) (*EscrowConfig, error) {
 			err = durationArg(d, &ec.CaptureMargin)
 		case "capture_interval":
 			err = durationArg(d, &ec.CaptureInterval)
+		case "capture_workers":
+			err = intArg(d, &ec.CaptureWorkers)
+		case "close_wait":
+			err = durationArg(d, &ec.CloseWait)
+		case "recovery_window":
+			err = durationArg(d, &ec.RecoveryWindow)
+		case "alert_margin":
+			err = durationArg(d, &ec.AlertMargin)
 		default:
 			err = d.Errf("x402 escrow: unknown option %q", opt)
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/caddy-x402/x402/facilitator/escrow"
 	"github.com/caddy-x402/x402/facilitator/evm"
-	"github.com/caddy-x402/x402/paywall/redisstore"
 	"github.com/caddy-x402/x402/policies"
 	"github.com/caddyserver/caddy/v2"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -41,6 +40,23 @@ type EscrowConfig struct {
 	CaptureThreshold string `json:"capture_threshold,omitempty"`
 	// CaptureInterval is how often sessions are checked. Default: 10s.
 	CaptureInterval caddy.Duration `json:"capture_interval,omitempty"`
+	// CaptureWorkers bounds how many sessions are captured, closed or
+	// reconciled at once, most urgent expiry first. Default: 8.
+	CaptureWorkers int `json:"capture_workers,omitempty"`
+	// CloseWait bounds how long a close waits for requests in flight on
+	// the session (on every instance) before sealing it; a request that
+	// ends later is refused and not charged. Default: 30s.
+	CloseWait caddy.Duration `json:"close_wait,omitempty"`
+	// RecoveryWindow: a session whose opening answer (with its token) was
+	// lost stays open this long for its payer to recover the token with a
+	// signed recovery; then it is closed and the deposit voided back.
+	// Default: 15m.
+	RecoveryWindow caddy.Duration `json:"recovery_window,omitempty"`
+	// AlertMargin: a session this close to its expiry with use not yet
+	// captured is logged at error level and counted in
+	// caddy_x402_escrow_near_expiry_alerts_total. Default: half of
+	// capture_margin.
+	AlertMargin caddy.Duration `json:"alert_margin,omitempty"`
 }
 
 // Base's AuthCaptureEscrow v1.0 deployment (same addresses on base and
@@ -137,18 +153,10 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 			_, _ = senders.Delete(po.senderKey)
 			return nil, fmt.Errorf("x402 escrow ledger: %w", err)
 		}
-		var shared escrow.SharedSessions
-		if st := rt.app.Store; st != nil && st.Type == "redis" {
-			// Its own connection: the operator may outlive this runtime.
-			o, err := redisOptions(st, caddy.NewReplacer())
-			if err == nil {
-				po.shared, err = redisstore.New(o)
-			}
-			if err != nil {
-				_ = po.Destruct()
-				return nil, fmt.Errorf("x402 escrow sessions on redis: %w", err)
-			}
-			shared = po.shared.Sessions() // several instances spend one session
+		shared, err := po.connectStore(rt.app.Store)
+		if err != nil {
+			_ = po.Destruct()
+			return nil, err
 		}
 		op, err := escrow.NewOperator(escrow.Config{
 			Shared:  shared,
@@ -157,6 +165,8 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 			MinSession: time.Duration(ec.MinSession), MaxSession: time.Duration(ec.MaxSession),
 			ServeMargin: time.Duration(ec.ServeMargin), CaptureMargin: time.Duration(ec.CaptureMargin),
 			CaptureInterval: time.Duration(ec.CaptureInterval), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: rt.log,
+			CaptureWorkers: ec.CaptureWorkers, CloseWait: time.Duration(ec.CloseWait), RecoveryWindow: time.Duration(ec.RecoveryWindow),
+			AlertMargin: time.Duration(ec.AlertMargin), Observer: newEscrowObserver(),
 		})
 		if err != nil {
 			_ = po.Destruct()
@@ -169,9 +179,13 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 		return err
 	}
 	rt.operatorKeys = append(rt.operatorKeys, key)
-	op := val.(*pooledOperator).op
+	po := val.(*pooledOperator)
+	op := po.op
 	if loaded {
 		rt.log.Debug("reusing the escrow operator across a config reload (its settings change once no config uses it)", zap.String("network", n.id))
+		if err := po.followStore(rt.app.Store); err != nil {
+			return fmt.Errorf("x402 network %s: %w", nc.Name, err)
+		}
 	}
 	n.escrow = op
 	rt.log.Info("escrow sessions enabled", zap.String("network", n.id), zap.String("escrow", esc.Hex()),

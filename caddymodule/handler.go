@@ -33,6 +33,7 @@ type Handler struct {
 
 	route  *paywall.Route
 	logger *zap.Logger
+	logs   *secretLog
 }
 
 // RouteConfig is the pricing and settlement of a route (also used for
@@ -100,6 +101,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision builds the route's offers against the x402 app.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.logs = newSecretLog(ctx)
 	appIface, err := ctx.App("x402")
 	if err != nil {
 		return fmt.Errorf("loading x402 app: %w", err)
@@ -320,12 +322,20 @@ func assetWanted(wanted []string, as asset) bool {
 
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if reason, _ := caddyhttp.GetVar(r.Context(), ambiguousPathVar).(string); reason != "" {
-		h.route.Refuse(w, r, http.StatusBadRequest, facilitator.Errorf(facilitator.CodeAmbiguousPath,
-			"the request path cannot be read one way only (%s); send it plainly encoded", reason))
-		return nil
+	serve := func(w http.ResponseWriter, r *http.Request) error {
+		if reason, _ := caddyhttp.GetVar(r.Context(), ambiguousPathVar).(string); reason != "" {
+			h.route.Refuse(w, r, http.StatusBadRequest, facilitator.Errorf(facilitator.CodeAmbiguousPath,
+				"the request path cannot be read one way only (%s); send it plainly encoded", reason))
+			return nil
+		}
+		return h.route.Serve(w, r, next.ServeHTTP)
 	}
-	return h.route.Serve(w, r, next.ServeHTTP)
+	if !carriesPayment(r) {
+		return serve(w, r)
+	}
+	// Caddy would log the payment header (a signature or a session token)
+	// and the token of an opening answer: accesslog.go logs it redacted.
+	return h.logs.serve(w, r, serve)
 }
 
 var (

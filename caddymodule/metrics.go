@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caddy-x402/x402/facilitator/escrow"
 	"github.com/caddy-x402/x402/paywall"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,13 @@ var metrics = struct {
 	storeRecovering  prometheus.Gauge
 	replayIncidents  *prometheus.CounterVec
 	exposure         *prometheus.GaugeVec
+
+	escrowSessions   *prometheus.GaugeVec
+	escrowDeposited  *prometheus.GaugeVec
+	escrowUsed       *prometheus.GaugeVec
+	escrowCaptured   *prometheus.GaugeVec
+	escrowNearExpiry *prometheus.GaugeVec
+	escrowAlerts     *prometheus.CounterVec
 }{}
 
 func initMetrics() {
@@ -63,6 +71,17 @@ func initMetrics() {
 		metrics.exposure = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "funds_exposure_units", Help: "Token units of after-mode payments this instance served and counted against their payers' balances in the store, not yet settled or released."},
 			[]string{"network", "asset"})
+		gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
+			return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: name, Help: help}, labels)
+		}
+		metrics.escrowSessions = gauge("escrow_sessions", "Escrow sessions this instance operates, by status.", "network", "status")
+		metrics.escrowDeposited = gauge("escrow_deposited_units", "Deposits of the open escrow sessions this instance operates (opening, active, closing), in token units.", "network")
+		metrics.escrowUsed = gauge("escrow_used_units", "Use committed on those sessions (all instances), in token units.", "network")
+		metrics.escrowCaptured = gauge("escrow_captured_units", "Use captured on chain of those sessions, in token units.", "network")
+		metrics.escrowNearExpiry = gauge("escrow_uncaptured_near_expiry_units",
+			"Committed use not yet captured of sessions within alert_margin of their authorizationExpiry (the payer can reclaim it after the expiry), in token units.", "network")
+		metrics.escrowAlerts = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "escrow_near_expiry_alerts_total",
+			Help: "Times a session was seen within alert_margin of its expiry with use not captured."}, []string{"network"})
 	})
 }
 
@@ -74,7 +93,8 @@ func registerMetrics(ctx caddy.Context, log *zap.Logger) {
 		return
 	}
 	for _, c := range []prometheus.Collector{metrics.challenges, metrics.rejections, metrics.accepted, metrics.released, metrics.settled, metrics.settleTime,
-		metrics.storeGenerations, metrics.storeRearmed, metrics.storeRecovering, metrics.replayIncidents, metrics.exposure, runtimeCollector{}} {
+		metrics.storeGenerations, metrics.storeRearmed, metrics.storeRecovering, metrics.replayIncidents, metrics.exposure, runtimeCollector{},
+		metrics.escrowSessions, metrics.escrowDeposited, metrics.escrowUsed, metrics.escrowCaptured, metrics.escrowNearExpiry, metrics.escrowAlerts} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -152,4 +172,32 @@ func observeExposure(k paywall.ExposureKey, delta *big.Int) {
 	initMetrics()
 	f, _ := new(big.Float).SetInt(delta).Float64()
 	metrics.exposure.WithLabelValues(k.Network, k.Asset.Hex()).Add(f)
+}
+
+// escrowObserver feeds an escrow operator's session metrics into the
+// gauges (amounts are token units; float64 is exact up to 2^53).
+type escrowObserver struct{}
+
+var _ escrow.Observer = escrowObserver{}
+
+func newEscrowObserver() escrow.Observer {
+	initMetrics()
+	return escrowObserver{}
+}
+
+var escrowStatuses = []escrow.Status{escrow.StatusOpening, escrow.StatusActive, escrow.StatusClosing, escrow.StatusClosed, escrow.StatusFailed}
+
+func (escrowObserver) Sessions(network string, t escrow.Totals) {
+	for _, st := range escrowStatuses {
+		metrics.escrowSessions.WithLabelValues(network, string(st)).Set(float64(t.ByStatus[st]))
+	}
+	units := func(x *big.Int) float64 { f, _ := new(big.Float).SetInt(x).Float64(); return f }
+	metrics.escrowDeposited.WithLabelValues(network).Set(units(t.Deposited))
+	metrics.escrowUsed.WithLabelValues(network).Set(units(t.Used))
+	metrics.escrowCaptured.WithLabelValues(network).Set(units(t.Captured))
+	metrics.escrowNearExpiry.WithLabelValues(network).Set(units(t.NearExpiry))
+}
+
+func (escrowObserver) NearExpiry(network, _ string, _ *big.Int, _ time.Duration) {
+	metrics.escrowAlerts.WithLabelValues(network).Inc()
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/caddy-x402/x402/facilitator/escrow"
 	"github.com/caddy-x402/x402/facilitator/evm"
@@ -144,18 +145,23 @@ var operators = caddy.NewUsagePool()
 
 type pooledOperator struct {
 	op        *escrow.Operator
-	shared    *redisstore.Store // own Redis connection, when sessions are shared
-	senderKey string            // sender pool reference held
-	ledger    string            // ledger pool reference held
+	senderKey string // sender pool reference held
+	ledger    string // ledger pool reference held
+
+	mu      sync.Mutex        // guards the store fields (a reload may move it)
+	shared  *redisstore.Store // own Redis connection, when sessions are shared
+	storeID string            // where the sessions live ("" in memory); see storeID
 }
 
 func (p *pooledOperator) Destruct() error {
 	if p.op != nil {
 		p.op.Stop()
 	}
+	p.mu.Lock()
 	if p.shared != nil {
 		_ = p.shared.Close()
 	}
+	p.mu.Unlock()
 	_, _ = senders.Delete(p.senderKey)
 	_, _ = ledgers.Delete(p.ledger)
 	return nil

@@ -225,7 +225,8 @@ func (ec *EscrowConfig) check(pn *plannedNetwork) error {
 	}{
 		{"min_session", time.Duration(ec.MinSession)}, {"max_session", time.Duration(ec.MaxSession)},
 		{"serve_margin", time.Duration(ec.ServeMargin)}, {"capture_margin", time.Duration(ec.CaptureMargin)},
-		{"capture_interval", time.Duration(ec.CaptureInterval)},
+		{"capture_interval", time.Duration(ec.CaptureInterval)}, {"close_wait", time.Duration(ec.CloseWait)},
+		{"recovery_window", time.Duration(ec.RecoveryWindow)}, {"alert_margin", time.Duration(ec.AlertMargin)},
 	}
 	for _, d := range durations {
 		if err := nonNegative(d.name, d.v); err != nil {
@@ -247,6 +248,10 @@ func (ec *EscrowConfig) check(pn *plannedNetwork) error {
 		return fmt.Errorf("capture_margin %s must be shorter than serve_margin %s (use stops before the final capture)", capture, serve)
 	case serve >= minS:
 		return fmt.Errorf("serve_margin %s must be shorter than min_session %s (a shortest session could never be used)", serve, minS)
+	case ec.AlertMargin > 0 && time.Duration(ec.AlertMargin) >= capture:
+		return fmt.Errorf("alert_margin %s must be shorter than capture_margin %s (it alerts when the final capture is late)", time.Duration(ec.AlertMargin), capture)
+	case ec.CaptureWorkers < 0:
+		return fmt.Errorf("capture_workers %d must be positive", ec.CaptureWorkers)
 	}
 	return nil
 }

@@ -290,10 +290,17 @@ func (escrowScheme) settled(c *Client, x *exchange) {
 	sr := x.Response
 	switch {
 	case pl.Creation != nil:
-		if x.Refused != nil || sr == nil || !sr.Success || sr.Session == nil || sr.Session.Token == "" || sr.Session.ID == "" {
+		// The token comes once, with the answer to the request that opened
+		// the session, whether or not that call was served or charged.
+		if sr != nil && sr.Session != nil && sr.Session.Token != "" && sr.Session.ID != "" {
+			_ = store.Put(openedSession(c, x, pl.Creation, sr))
 			return
 		}
-		_ = store.Put(openedSession(c, x, pl.Creation, sr))
+		if x.Status >= 500 {
+			// The server could not say whether the deposit was taken: keep
+			// the session's id so that RecoverSession can ask for it.
+			_ = store.Put(pendingSession(c, x, pl.Creation))
+		}
 	case pl.Usage != nil && pl.Usage.Session != nil:
 		id := pl.Usage.Session.ID
 		if x.Refused == nil && sr != nil && sr.Success && sr.Session != nil && strings.EqualFold(sr.Session.ID, id) {

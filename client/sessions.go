@@ -29,6 +29,10 @@ const (
 	SessionClosed = "closed"
 	// SessionGone: the server does not know it or refused its token.
 	SessionGone = "gone"
+	// SessionPending: the request that opened it got no answer with a
+	// token (the server failed while authorizing the deposit); its payer
+	// can get a token with RecoverSession once the deposit is on chain.
+	SessionPending = "pending"
 )
 
 // Session is an escrow session as the paying client keeps it. Token is the

@@ -52,6 +52,31 @@ func NewCreationPayload(chainID uint64, escrowAddr, collector common.Address, pi
 	}
 }
 
+// Payment is the PaymentInfo a creation payload deposits into, for the
+// operator, receiver (payTo) and token (asset) of the requirements it pays:
+// its GetHash is the session id.
+func (c *CreationPayload) Payment(operator, receiver, token common.Address) (PaymentInfo, error) {
+	if c.Authorization == nil || c.SessionParams == nil {
+		return PaymentInfo{}, fmt.Errorf("creation payload needs authorization and sessionParams")
+	}
+	a, err := c.Authorization.Parse()
+	if err != nil {
+		return PaymentInfo{}, err
+	}
+	salt, err := parseSalt(c.SessionParams.Salt)
+	if err != nil {
+		return PaymentInfo{}, fmt.Errorf("sessionParams.salt %w", err)
+	}
+	authExp, err1 := strconv.ParseUint(string(c.SessionParams.AuthorizationExpiry), 10, 64)
+	refundExp, err2 := strconv.ParseUint(string(c.SessionParams.RefundExpiry), 10, 64)
+	if err1 != nil || err2 != nil || !a.ValidBefore.IsUint64() {
+		return PaymentInfo{}, fmt.Errorf("creation payload expiries are not Unix seconds")
+	}
+	pi := PaymentInfo{Operator: operator, Payer: a.From, Receiver: receiver, Token: token, MaxAmount: a.Value.ToBig(),
+		PreApprovalExpiry: a.ValidBefore.Uint64(), AuthorizationExpiry: authExp, RefundExpiry: refundExp, Salt: salt}
+	return pi, pi.Validate()
+}
+
 // SessionRef names a session and proves the right to spend it.
 type SessionRef struct {
 	ID    string `json:"id"`
