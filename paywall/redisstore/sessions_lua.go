@@ -103,7 +103,7 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 `)
 
-// beginClose: ARGV token hash (” for the operator's own close).
+// beginClose: ARGV token hash (empty for the operator's own close).
 var beginCloseScript = redis.NewScript(luaReserved + `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 'unknown' end
