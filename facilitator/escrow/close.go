@@ -287,16 +287,25 @@ func (s *Session) capturedNow() *big.Int {
 	return new(big.Int).Set(s.captured)
 }
 
-// update changes a copy of the session's record and writes it to the
-// ledger, in order: the status in memory follows the record.
+// update changes a copy of the session's record, writes it to the ledger
+// and only then makes it the session's (the status in memory follows the
+// record): what this process acts on, a crash does not lose. Writes of one
+// session are ordered.
 func (o *Operator) update(s *Session, change func(*SessionRecord)) error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	rec := *s.rec
+	s.mu.Unlock()
 	change(&rec)
+	s.mu.Lock()
 	rec.Captured = s.captured.String()
+	s.mu.Unlock()
+	if err := o.ledger.PutSession(s.ID, &rec); err != nil {
+		return err
+	}
+	s.mu.Lock()
 	s.rec, s.status = &rec, rec.Status
 	s.mu.Unlock()
-	return o.ledger.PutSession(s.ID, &rec)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -125,7 +126,18 @@ func newEnv(t *testing.T, anvilArgs ...string) *env {
 	e.payTo = crypto.PubkeyToAddress(k.PublicKey)
 	e.up = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.hits.Add(1)
+		// ?sleep=40s answers late; ?status=502 answers with that status.
+		if d, err := time.ParseDuration(r.URL.Query().Get("sleep")); err == nil && d > 0 && d <= 2*time.Minute {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
+		if code, err := strconv.Atoi(r.URL.Query().Get("status")); err == nil && code >= 200 && code < 600 {
+			w.WriteHeader(code)
+		}
 		fmt.Fprintf(w, `{"paid_by":%q}`, r.Header.Get("X-Payer"))
 	}))
 	t.Cleanup(e.up.Close)
@@ -159,6 +171,9 @@ type opts struct {
 	description   string // route description (changed to force a reload)
 	rpc           string // default: the env's anvil
 	escrow        bool   // enable escrow sessions and the /session/* route
+	escrowOptions string // more options of the escrow block, one per line
+	receiptTime   string // the network's receipt_timeout; default 60s
+	siteLog       string // a `log { output file … }` for the site, at this path
 }
 
 // instance is one running Caddy binary.
@@ -216,7 +231,16 @@ func (i *instance) writeCaddyfile() {
 	}
 	escrowBlock, sessionRoute := "", ""
 	if o.escrow {
-		escrowBlock = fmt.Sprintf("\n\t\t\tescrow {\n\t\t\t\tcontract %s\n\t\t\t\tcollector %s\n\t\t\t\tcapture_interval 1s\n\t\t\t}", e.escrow.Hex(), e.collect.Hex())
+		var more strings.Builder
+		for _, line := range strings.Split(strings.TrimSpace(o.escrowOptions), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				fmt.Fprintf(&more, "\t\t\t\t%s\n", line)
+			}
+		}
+		escrowBlock = fmt.Sprintf("\n\t\t\tescrow {\n\t\t\t\tcontract %s\n\t\t\t\tcollector %s\n\t\t\t\tcapture_interval 1s\n%s\t\t\t}", e.escrow.Hex(), e.collect.Hex(), more.String())
+		if o.receiptTime != "" {
+			escrowBlock = fmt.Sprintf("\n\t\t\treceipt_timeout %s", o.receiptTime) + escrowBlock
+		}
 		sessionRoute = fmt.Sprintf("\n\tx402 /session/* {\n\t\tprice \"%d units\"\n\t\tpay_to %s\n\t\tscheme escrow\n\t}", sessionPrice, e.payTo.Hex())
 		fmt.Fprintf(&extra, "\t\tescrow_ledger %s\n", filepath.Join(i.dir, "escrow.db"))
 	}
@@ -247,7 +271,7 @@ http://127.0.0.1:%d {
 		max_timeout 600s
 		settle_delay %s
 	}%s
-	handle_path /facilitator/* {
+%s	handle_path /facilitator/* {
 		x402_facilitator
 	}
 	handle {
@@ -255,10 +279,18 @@ http://127.0.0.1:%d {
 	}
 }
 `, i.admin, filepath.Join(i.dir, "data"), o.rpc, e.token.Hex(), escrowBlock, e.keyFile(o.settler), filepath.Join(i.dir, "journal.db"),
-		extra.String(), i.port, price, e.payTo.Hex(), o.description, o.settleDelay, sessionRoute, strings.TrimPrefix(e.up.URL, "http://"))
+		extra.String(), i.port, price, e.payTo.Hex(), o.description, o.settleDelay, sessionRoute, siteLog(o.siteLog), strings.TrimPrefix(e.up.URL, "http://"))
 	if err := os.WriteFile(i.caddyfile, []byte(cf), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// siteLog is the site's log directive writing to path (none when empty).
+func siteLog(path string) string {
+	if path == "" {
+		return ""
+	}
+	return fmt.Sprintf("\n\tlog {\n\t\toutput file %s\n\t}\n", path)
 }
 
 // start runs `caddy run` on the instance's Caddyfile and waits until the
