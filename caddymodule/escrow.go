@@ -166,7 +166,7 @@ func (rt *appRuntime) startEscrow(nc *NetworkConfig, n *network, sender *evm.Sen
 			ServeMargin: time.Duration(ec.ServeMargin), CaptureMargin: time.Duration(ec.CaptureMargin),
 			CaptureInterval: time.Duration(ec.CaptureInterval), ReceiptTimeout: time.Duration(nc.ReceiptTimeout), Logger: rt.log,
 			CaptureWorkers: ec.CaptureWorkers, CloseWait: time.Duration(ec.CloseWait), RecoveryWindow: time.Duration(ec.RecoveryWindow),
-			AlertMargin: time.Duration(ec.AlertMargin), Observer: newEscrowObserver(),
+			AlertMargin: time.Duration(ec.AlertMargin), Observer: newEscrowObserver(n.id),
 		})
 		if err != nil {
 			_ = po.Destruct()

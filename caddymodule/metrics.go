@@ -180,8 +180,11 @@ type escrowObserver struct{}
 
 var _ escrow.Observer = escrowObserver{}
 
-func newEscrowObserver() escrow.Observer {
+// newEscrowObserver returns the observer of the operator on network, whose
+// alert counter starts at 0 (a rare event is a series from the start).
+func newEscrowObserver(network string) escrow.Observer {
 	initMetrics()
+	metrics.escrowAlerts.WithLabelValues(network).Add(0)
 	return escrowObserver{}
 }
 

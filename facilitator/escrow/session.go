@@ -60,11 +60,9 @@ type Session struct {
 	work sync.Mutex
 	// saveMu orders ledger writes of the record (see Operator.update).
 	saveMu sync.Mutex
-	// shared: the session lives in the operator's shared store.
+	// shared: the session's spending lives in the operator's shared store
+	// (false for one of ours not moved there yet: the worker moves it).
 	shared bool
-	// published: the shared store has the session (false while a publish
-	// failed; the capture worker retries it).
-	published bool
 }
 
 func newSession(id [32]byte, rec *SessionRecord) *Session {
