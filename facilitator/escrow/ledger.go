@@ -2,14 +2,18 @@ package escrow
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/caddy-x402/x402/internal/groupcommit"
+	"github.com/caddy-x402/x402/internal/wal"
 	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
 )
 
 var (
@@ -17,13 +21,19 @@ var (
 	bucketDebits   = []byte("debits")   // session id ‖ requestId → committed amount (decimal)
 )
 
-// Ledger is the durable record of sessions and of every committed debit
-// (bbolt, group-committed). What is committed here has been served and will
-// be captured, across restarts; reservations live in memory only, since a
-// crash before commit means the client never got its answer.
+// Ledger is the durable record of sessions and of every committed debit.
+// Sessions are written to a bbolt file (group-committed); debits, one per
+// served request, go to a write-ahead log beside it (debitLog) that is
+// folded into the same file. What is committed here has been served and
+// will be captured, across restarts; reservations live in memory only,
+// since a crash before commit means the client never got its answer.
 type Ledger struct {
-	db *bolt.DB
-	w  *groupcommit.Writer
+	db     *bolt.DB
+	w      *groupcommit.Writer
+	debits *debitLog
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // SessionRecord is a session as stored.
@@ -60,8 +70,14 @@ type SessionRecord struct {
 	RecoveredAt uint64 `json:"recoveredAt,omitempty"`
 }
 
-// OpenLedger opens (or creates) the ledger file at path.
+// OpenLedger opens (or creates) the ledger file at path, with its debit
+// log in path.wal-* files beside it (present only while the ledger is open,
+// or after a crash: the next open folds them in).
 func OpenLedger(path string) (*Ledger, error) {
+	return openLedger(path, wal.Options{})
+}
+
+func openLedger(path string, opt wal.Options) (*Ledger, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("escrow ledger: %w", err)
 	}
@@ -73,7 +89,7 @@ func OpenLedger(path string) (*Ledger, error) {
 		return nil, fmt.Errorf("escrow ledger: opening %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSessions, bucketDebits} {
+		for _, b := range [][]byte{bucketSessions, bucketDebits, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -83,14 +99,32 @@ func OpenLedger(path string) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("escrow ledger: %w", err)
 	}
-	return &Ledger{db: db, w: groupcommit.New(db, 0)}, nil
+	debits, err := openDebitLog(path, db, opt)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("escrow ledger: %w", err)
+	}
+	return &Ledger{db: db, w: groupcommit.New(db, 0), debits: debits}, nil
 }
 
-// Close closes the ledger file.
+// Close folds the debit log into the ledger file and closes both. A second
+// Close returns the first one's result.
 func (l *Ledger) Close() error {
-	l.w.Close()
-	return l.db.Close()
+	l.closeOnce.Do(func() {
+		err := l.debits.close()
+		l.w.Close()
+		l.closeErr = errors.Join(err, l.db.Close())
+	})
+	return l.closeErr
 }
+
+// setLogger names where a failed fold of the debit log is reported.
+func (l *Ledger) setLogger(log *zap.Logger) { l.debits.logger.Store(log) }
+
+// expect and unexpect count the reservations in flight: while some are,
+// the debit log's group commit waits briefly for their debits.
+func (l *Ledger) expect()   { l.debits.expected.Add(1) }
+func (l *Ledger) unexpect() { l.debits.expected.Add(-1) }
 
 // PutSession stores a session record durably.
 func (l *Ledger) PutSession(id [32]byte, rec *SessionRecord) error {
@@ -118,21 +152,20 @@ func (l *Ledger) Get(id [32]byte) (*SessionRecord, error) {
 	return rec, nil
 }
 
-// AddDebit records a committed debit durably. Committing a requestId twice
-// is refused: it would charge one answer twice.
+// AddDebit records a committed debit durably (in the debit log). Debits are
+// keyed by session and requestId: a second debit of a requestId is not
+// counted (the session refuses to reserve a requestId twice, so none comes
+// from this process).
 func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error {
-	key := append(append(make([]byte, 0, 32+len(requestID)), id[:]...), requestID...)
-	return l.w.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDebits)
-		if b.Get(key) != nil {
-			return fmt.Errorf("escrow ledger: request %q already committed", requestID)
-		}
-		return b.Put(key, []byte(amount.String()))
-	})
+	return l.debits.add(id, requestID, amount)
 }
 
-// Load reads every session and its committed debits.
+// Load reads every session and its committed debits (folding the debit log
+// first).
 func (l *Ledger) Load() ([]*SessionRecord, map[[32]byte]map[string]*big.Int, error) {
+	if err := l.debits.fold(); err != nil {
+		return nil, nil, err
+	}
 	var recs []*SessionRecord
 	debits := map[[32]byte]map[string]*big.Int{}
 	err := l.db.View(func(tx *bolt.Tx) error {

@@ -117,6 +117,7 @@ func NewOperator(cfg Config) (*Operator, error) {
 	o := &Operator{cfg: cfg, contract: NewContract(cfg.Sender.Backend(), cfg.Escrow), ledger: cfg.Ledger, log: cfg.Logger,
 		sessions: map[[32]byte]*Session{}, opening: map[[32]byte]*sync.Mutex{}, store: cfg.Shared}
 	o.worker.init(cfg.CaptureWorkers)
+	cfg.Ledger.setLogger(cfg.Logger)
 	recs, debits, err := cfg.Ledger.Load()
 	if err != nil {
 		return nil, err
@@ -282,6 +283,7 @@ func (o *Operator) reserveIn(ctx context.Context, s *Session, tokenHash [32]byte
 			return nil, xe, nil
 		}
 	}
+	o.ledger.expect() // its debit is on its way (Commit or Release ends it)
 	return &Reservation{Session: s, RequestID: requestID, Amount: new(big.Int).Set(amount), op: o}, nil, nil
 }
 

@@ -3,6 +3,7 @@ package escrow
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -12,9 +13,25 @@ import (
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/internal/cputime"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 )
+
+// offlineBackend is a chain that cannot be reached: what the capture
+// worker's first sweep reads fails (the benchmarks stop the worker).
+type offlineBackend struct{ evm.Backend }
+
+var errOffline = errors.New("benchmark: no chain")
+
+func (offlineBackend) PendingNonceAt(context.Context, common.Address) (uint64, error) {
+	return 0, errOffline
+}
+
+func (offlineBackend) HeaderByNumber(context.Context, *big.Int) (*types.Header, error) {
+	return nil, errOffline
+}
 
 // benchOperator is an operator with one active session and a real ledger
 // file, but no chain and no capture worker. It measures what a session request
@@ -30,7 +47,7 @@ func benchOperator(b *testing.B) (*Operator, *SessionRef, *facilitator.PaymentRe
 	if err != nil {
 		b.Fatal(err)
 	}
-	op, err := NewOperator(Config{ChainID: 84532, Sender: evm.NewSender(nil, key, big.NewInt(84532)),
+	op, err := NewOperator(Config{ChainID: 84532, Sender: evm.NewSender(offlineBackend{}, key, big.NewInt(84532)),
 		Escrow: common.HexToAddress("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"), Collector: common.HexToAddress("0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"),
 		Ledger: ledger})
 	if err != nil {
@@ -74,6 +91,7 @@ func BenchmarkReserveCommit(b *testing.B) {
 	}
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
+		defer cputime.ReportPerOp(b)()
 		for i := 0; i < b.N; i++ {
 			if err := one(); err != nil {
 				b.Fatal(err)
@@ -83,6 +101,13 @@ func BenchmarkReserveCommit(b *testing.B) {
 	b.Run("parallel32", func(b *testing.B) {
 		b.SetParallelism(16)
 		b.ReportAllocs()
+		defer cputime.ReportPerOp(b)()
+		c0, r0 := op.ledger.debits.log.Stats()
+		defer func() {
+			if c1, r1 := op.ledger.debits.log.Stats(); c1 > c0 {
+				b.ReportMetric(float64(r1-r0)/float64(c1-c0), "debits/commit")
+			}
+		}()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := one(); err != nil {

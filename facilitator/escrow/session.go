@@ -201,6 +201,7 @@ func (r *Reservation) Commit(actual *big.Int) (*big.Int, error) {
 		return nil, errDone
 	}
 	r.done = true
+	r.op.ledger.unexpect()
 	if _, local := s.inflight[r.RequestID]; !local {
 		s.mu.Unlock()
 		return r.commitShared(actual)
@@ -265,6 +266,7 @@ func (r *Reservation) Release() {
 		return
 	}
 	r.done = true
+	r.op.ledger.unexpect()
 	_, local := s.inflight[r.RequestID]
 	r.unreserveLocked()
 	if !local || s.shared {
