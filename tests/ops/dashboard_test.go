@@ -121,7 +121,7 @@ func (s scrape) exposes(metric string) bool {
 // names a metric that these scrapes expose; every caddy_x402 metric they
 // expose is documented in the README's metrics table; and the gauges move:
 // the queue, the replay guard, the pending transactions, the facilitator's
-// gas and the escrow sessions.
+// gas and the escrow sessions (count, deposit, use, capture).
 func TestDashboardAgainstALoadRun(t *testing.T) {
 	want := dashboardMetrics(t)
 	h := newHost(t)
@@ -233,6 +233,9 @@ func TestDashboardAgainstALoadRun(t *testing.T) {
 			if code := do(c, "/session/x"); code != 200 {
 				t.Errorf("escrow call: %d", code)
 			}
+			// Spread over a few of the operator's 1 s sweeps, which report
+			// the session totals: the gauges show the use growing.
+			time.Sleep(time.Second)
 		}
 	}()
 	wg.Wait()
@@ -310,6 +313,10 @@ func TestDashboardAgainstALoadRun(t *testing.T) {
 		{"caddy_x402_facilitator_gas_balance_wei", nil, func(v []float64) bool { return final(v) < first(v) }, "pays gas"},
 		{"caddy_x402_rpc_up", nil, func(v []float64) bool { return final(v) == 1 }, "is up"},
 		{"caddy_x402_store_up", []string{`store="redis"`}, func(v []float64) bool { return final(v) == 1 }, "is up"},
+		{"caddy_x402_escrow_sessions", []string{`status="active"`}, func(v []float64) bool { return final(v) == 1 }, "counts the open session"},
+		{"caddy_x402_escrow_deposited_units", nil, func(v []float64) bool { return final(v) == 100000 }, "holds the deposit"},
+		{"caddy_x402_escrow_used_units", nil, func(v []float64) bool { return slices.Min(v) < 5000 && final(v) == 5000 }, "follows the calls"},
+		{"caddy_x402_escrow_captured_units", nil, func(v []float64) bool { return slices.Min(v) < final(v) && final(v) > 0 }, "follows the captures"},
 	} {
 		v := series(g.metric, g.labels...)
 		if len(v) > 0 && !g.check(v) {
