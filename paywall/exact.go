@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -16,6 +18,7 @@ import (
 	"github.com/caddy-x402/x402/facilitator/exact"
 	"github.com/caddy-x402/x402/policies"
 	"github.com/ethereum/go-ethereum/common"
+	"go.uber.org/zap"
 )
 
 // ExactScheme verifies exact (EIP-3009) payments in-process: the EIP-712
@@ -84,9 +87,12 @@ type exactClaim struct {
 	amount      *big.Int
 	funds       func(settled bool) // set when the funds check reserved the amount
 	// txs are the transactions already sent for this payment (earlier
-	// attempts, or the journal's record after a restart): a settlement
-	// found on chain under another hash is a replay incident.
-	txs []string
+	// attempts, the broadcasts of this one, or the journal's record after
+	// a restart): a settlement found on chain under another hash is a
+	// replay incident. Guarded by txMu (broadcasts are reported from the
+	// facilitator's goroutines).
+	txMu sync.Mutex
+	txs  []string
 	// symbol and decimals describe the asset for logs; decimals is -1 when
 	// unknown (a claim restored from the journal).
 	symbol   string
@@ -145,7 +151,9 @@ func (c *exactClaim) Deadline() time.Time { return c.deadline }
 func (c *exactClaim) Deferred() bool      { return true }
 
 func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, error) {
-	resp, err := c.e.Facilitator.Settle(facilitator.WithOwnTransactions(ctx, c.txs...), c.payload, c.req)
+	ctx = facilitator.WithOwnTransactions(ctx, c.ownTxs()...)
+	ctx = facilitator.WithBroadcastHook(ctx, c.broadcast)
+	resp, err := c.e.Facilitator.Settle(ctx, c.payload, c.req)
 	resp.Network = wireNetwork(c.payload.X402Version, c.req.Network)
 	if resp.Payer == "" {
 		resp.Payer = c.payer
@@ -162,9 +170,39 @@ func (c *exactClaim) Settle(ctx context.Context) (facilitator.SettleResponse, er
 		c.e.live.remove(c.key)
 	case resp.Transaction != "":
 		// Sent, outcome not known yet: the next attempt must find it ours.
-		c.txs = append(c.txs, resp.Transaction)
+		c.addTx(resp.Transaction)
 	}
 	return resp, err
+}
+
+// broadcast is the facilitator's broadcast hook: a transaction carrying
+// this payment is about to go out. It becomes one of the payment's own, in
+// memory and in the journal (written ahead of the broadcast), so that a
+// restart after a crash finds the settlement on chain to be this payment's.
+func (c *exactClaim) broadcast(tx string) {
+	if !c.addTx(tx) || c.e.Journal == nil {
+		return
+	}
+	if err := c.e.Journal.Broadcast(hex.EncodeToString(c.key[:]), tx); err != nil {
+		c.e.logger().Error("journal: recording a settlement broadcast", zap.String("tx", tx), zap.Error(err))
+	}
+}
+
+// addTx adds tx to the payment's own transactions; false if it was there.
+func (c *exactClaim) addTx(tx string) bool {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	if slices.Contains(c.txs, tx) {
+		return false
+	}
+	c.txs = append(c.txs, tx)
+	return true
+}
+
+func (c *exactClaim) ownTxs() []string {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	return slices.Clone(c.txs)
 }
 
 func (c *exactClaim) Release(ctx context.Context) {
@@ -204,8 +242,10 @@ func restoreExact(e *Engine, en *Entry) (Claim, error) {
 	req := en.Requirements
 	c := &exactClaim{e: e, req: &req, payload: &p, payer: ep.Authorization.From, deadline: en.Deadline, decimals: -1}
 	copy(c.key[:], key)
-	if en.Tx != "" {
-		c.txs = []string{en.Tx}
+	for _, tx := range append(slices.Clone(en.Sent), en.Tx) {
+		if tx != "" {
+			c.addTx(tx)
+		}
 	}
 	if a, err := ep.Authorization.Parse(); err == nil {
 		c.from, c.amount = a.From, a.Value.ToBig()

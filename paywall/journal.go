@@ -36,6 +36,13 @@ type Entry struct {
 	Deadline     time.Time                       `json:"deadline"`
 	Tx           string                          `json:"tx,omitempty"`
 	Reason       string                          `json:"reason,omitempty"`
+	// Sent lists the transactions broadcast to settle the payment, each
+	// recorded before it went out (Journal.Broadcast): every version of a
+	// replaced one,
+	// the batch transaction carrying it. After a crash they are the
+	// payment's own transactions: finding one of them on chain settles
+	// it, any other is a replay incident.
+	Sent []string `json:"sent,omitempty"`
 }
 
 // Journal makes served payments durable. Put is called once per paid
@@ -46,6 +53,10 @@ type Entry struct {
 type Journal interface {
 	// Put stores e durably (it survives kill -9 once Put returns).
 	Put(e *Entry) error
+	// Broadcast records, durably, that transaction tx is being broadcast
+	// to settle the pending payment id (Entry.Sent; written ahead of the
+	// broadcast); unknown ids are ignored.
+	Broadcast(id, tx string) error
 	// Finish records the final state of a payment.
 	Finish(id string, state State, tx, reason string) error
 	// Pending lists the queued and settling entries.

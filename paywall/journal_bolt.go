@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,6 +78,30 @@ func (j *BoltJournal) Put(e *Entry) error {
 	}
 	return j.w.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPending).Put([]byte(e.ID), b)
+	})
+}
+
+// Broadcast implements Journal.
+func (j *BoltJournal) Broadcast(id, txHash string) error {
+	return j.w.Update(func(tx *bolt.Tx) error {
+		pending := tx.Bucket(bucketPending)
+		raw := pending.Get([]byte(id))
+		if raw == nil {
+			return nil // finished meanwhile, or never journaled
+		}
+		var e Entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("journal: decoding entry %s: %w", id, err)
+		}
+		if slices.Contains(e.Sent, txHash) {
+			return nil
+		}
+		e.Sent = append(e.Sent, txHash)
+		b, err := json.Marshal(&e)
+		if err != nil {
+			return fmt.Errorf("journal: encoding entry %s: %w", id, err)
+		}
+		return pending.Put([]byte(id), b)
 	})
 }
 

@@ -30,6 +30,15 @@ func TestBoltJournal(t *testing.T) {
 	_ = j.Finish("b", StateFailed, "", "invalid_exact_evm_insufficient_balance")
 	_ = j.Finish("c", StateReleased, "", "")
 	_ = j.Finish("zzz", StateSettled, "", "") // unknown ids are ignored
+	// d's settlement went out twice (a replacement), the first reported twice.
+	for _, tx := range []string{"0x01", "0x02", "0x01"} {
+		if err := j.Broadcast("d", tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Broadcast("zzz", "0x03"); err != nil {
+		t.Fatal(err)
+	}
 	j.Close()
 
 	j, err = OpenBoltJournal(path, time.Hour) // as after a restart
@@ -40,6 +49,9 @@ func TestBoltJournal(t *testing.T) {
 	pending, _ := j.Pending()
 	if len(pending) != 1 || pending[0].ID != "d" {
 		t.Fatalf("pending %+v", pending)
+	}
+	if sent := pending[0].Sent; len(sent) != 2 || sent[0] != "0x01" || sent[1] != "0x02" {
+		t.Fatalf("d's broadcasts %v, want [0x01 0x02]", sent)
 	}
 	spent, _ := j.Spent(now)
 	if len(spent) != 3 {

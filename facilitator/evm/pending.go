@@ -18,14 +18,14 @@ import (
 // versions (the first broadcast or a replacement with the same nonce) is
 // mined.
 type PendingTx struct {
-	s           *Sender
-	nonce       uint64
-	to          common.Address
-	data        []byte
-	gas         uint64
-	onBroadcast func(*types.Transaction)
-	first       time.Time
-	done        chan struct{}
+	s          *Sender
+	nonce      uint64
+	to         common.Address
+	data       []byte
+	gas        uint64
+	beforeSend func(*types.Transaction)
+	first      time.Time
+	done       chan struct{}
 
 	// guarded by s.mu
 	tip, feeCap *big.Int
@@ -243,6 +243,9 @@ func (s *Sender) replace(ctx context.Context, p *PendingTx, head *types.Header) 
 	}
 	before := len(p.cancels)
 	s.watchLocked(p, tx)
+	if p.beforeSend != nil {
+		p.beforeSend(tx)
+	}
 	err = s.backend.SendTransaction(ctx, tx)
 	switch {
 	case err == nil || isAlreadyKnown(err):
@@ -269,9 +272,6 @@ func (s *Sender) replace(ctx context.Context, p *PendingTx, head *types.Header) 
 	s.log.Warn("sender: replaced a stuck transaction with a higher fee",
 		zap.String("account", s.from.Hex()), zap.Uint64("nonce", p.nonce), zap.String("old_tx", old.Hash().Hex()),
 		zap.String("new_tx", tx.Hash().Hex()), zap.Stringer("fee_cap", feeCap), zap.Stringer("tip", tip))
-	if p.onBroadcast != nil {
-		p.onBroadcast(tx)
-	}
 }
 
 // dropWatch cancels the watches added after the first n. s.mu is held.
@@ -280,4 +280,52 @@ func (s *Sender) dropWatch(p *PendingTx, n int) {
 		c()
 	}
 	p.cancels = p.cancels[:n]
+}
+
+type txByHashReader interface {
+	TransactionByHash(ctx context.Context, hash common.Hash) (tx *types.Transaction, isPending bool, err error)
+}
+
+// Adopt follows a transaction of the Sender's account that was broadcast
+// before (by an earlier process: its hash comes from a journal after a
+// restart) and that the node still holds unmined: it is watched like the
+// Sender's own and replaced if it gets stuck, so that a stuck transaction
+// of a previous life cannot hold back every later nonce. ok is false when
+// the node does not hold it pending (mined, dropped, unknown) or it is not
+// from this account; a transaction already followed is returned as it is.
+func (s *Sender) Adopt(ctx context.Context, hash common.Hash) (p *PendingTx, ok bool) {
+	s.mu.Lock()
+	p = s.byHash[hash]
+	s.mu.Unlock()
+	if p != nil {
+		return p, true
+	}
+	r, can := s.backend.(txByHashReader)
+	if !can {
+		return nil, false
+	}
+	tx, pending, err := r.TransactionByHash(ctx, hash)
+	if err != nil || !pending || tx.To() == nil || tx.Type() != types.DynamicFeeTxType {
+		return nil, false // not found (an error from the node), mined, or not ours to price
+	}
+	if from, err := types.Sender(s.signer, tx); err != nil || from != s.from {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q := s.pending[tx.Nonce()]; q != nil {
+		return q, true // another version of a nonce we follow
+	}
+	p = &PendingTx{s: s, nonce: tx.Nonce(), to: *tx.To(), data: tx.Data(), gas: tx.Gas(), tip: tx.GasTipCap(), feeCap: tx.GasFeeCap(),
+		first: time.Now(), done: make(chan struct{}), txs: []*types.Transaction{tx}}
+	if s.watcher != nil {
+		// Asked for directly once too: it may be mined by now.
+		p.cancels = append(p.cancels, s.watcher.Watch(hash, true, func(r *types.Receipt) { s.resolve(p, r, nil) }))
+	}
+	s.pending[p.nonce] = p
+	s.byHash[hash] = p
+	if s.synced && s.next <= p.nonce {
+		s.next = p.nonce + 1
+	}
+	return p, true
 }

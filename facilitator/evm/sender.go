@@ -183,10 +183,13 @@ func (s *Sender) Send(ctx context.Context, to common.Address, data []byte) (*typ
 }
 
 // Submit is Send with a gas limit of the caller's (0: estimate, +25 %) and a
-// callback for every broadcast version of the transaction (the first one
-// before Submit returns, then each replacement). The PendingTx ends when
-// one version is mined.
-func (s *Sender) Submit(ctx context.Context, to common.Address, data []byte, gas uint64, onBroadcast func(*types.Transaction)) (*PendingTx, error) {
+// callback, beforeSend, for every signed version of the transaction right
+// before it is broadcast (the first one, a re-signed retry, each
+// replacement): a write-ahead record of what may go out, so that a crash
+// between broadcast and receipt leaves no transaction unknown. It runs
+// under the Sender's lock and should be quick (a group-committed write).
+// The PendingTx ends when one version is mined.
+func (s *Sender) Submit(ctx context.Context, to common.Address, data []byte, gas uint64, beforeSend func(*types.Transaction)) (*PendingTx, error) {
 	if gas == 0 {
 		g, err := s.Estimate(ctx, to, data)
 		if err != nil {
@@ -198,20 +201,13 @@ func (s *Sender) Submit(ctx context.Context, to common.Address, data []byte, gas
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.broadcastNew(ctx, to, data, gas, tip, feeCap, onBroadcast)
-	if err != nil {
-		return nil, err
-	}
-	if onBroadcast != nil {
-		onBroadcast(p.First())
-	}
-	return p, nil
+	return s.broadcastNew(ctx, to, data, gas, tip, feeCap, beforeSend)
 }
 
 // broadcastNew assigns the next nonce and broadcasts; the record is
 // followed by the watcher from before the broadcast, so no block can hold
 // the transaction unseen.
-func (s *Sender) broadcastNew(ctx context.Context, to common.Address, data []byte, gas uint64, tip, feeCap *big.Int, onBroadcast func(*types.Transaction)) (*PendingTx, error) {
+func (s *Sender) broadcastNew(ctx context.Context, to common.Address, data []byte, gas uint64, tip, feeCap *big.Int, beforeSend func(*types.Transaction)) (*PendingTx, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for attempt := 0; ; attempt++ {
@@ -227,8 +223,11 @@ func (s *Sender) broadcastNew(ctx context.Context, to common.Address, data []byt
 			return nil, fmt.Errorf("signing transaction: %w", err)
 		}
 		p := &PendingTx{s: s, nonce: s.next, to: to, data: data, gas: gas, tip: tip, feeCap: feeCap,
-			first: time.Now(), done: make(chan struct{}), onBroadcast: onBroadcast}
+			first: time.Now(), done: make(chan struct{}), beforeSend: beforeSend}
 		s.watchLocked(p, tx)
+		if beforeSend != nil {
+			beforeSend(tx)
+		}
 		err = s.backend.SendTransaction(ctx, tx)
 		switch {
 		case err == nil || isAlreadyKnown(err):

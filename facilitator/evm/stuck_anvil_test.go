@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"go.uber.org/zap/zaptest"
@@ -226,5 +227,50 @@ func TestStuckTransactionRespectsMaxFee(t *testing.T) {
 	}
 	if bal, _ := devchain.BalanceOf(c.ctx, c.ec, devchain.DevTokenAddress, c.accts[3].Address); bal.Int64() != 1 {
 		t.Fatalf("payee holds %s, want 1", bal)
+	}
+}
+
+// A stuck transaction of an earlier process (a crash, then a restart with
+// a new Sender on the same key) is adopted by its hash and replaced like
+// the Sender's own; the next transaction takes the nonce after it.
+func TestAdoptedStuckTransactionIsReplaced(t *testing.T) {
+	c := startAnvilChain(t)
+	id := big.NewInt(anvilChainID)
+	before := evm.NewSender(c.ec, c.accts[1].Key, id)
+	old, err := before.Submit(c.ctx, devchain.DevTokenAddress, c.transfer(1), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.Close() // the process is gone; its transaction waits in the pool
+
+	w := evm.NewReceiptWatcher(c.ec, evm.WatcherConfig{PollInterval: 10 * time.Millisecond})
+	defer w.Close()
+	s := evm.NewSender(c.ec, c.accts[1].Key, id, evm.SenderConfig{Watcher: w, ReplaceAfter: 2, Logger: zaptest.NewLogger(t)})
+	defer s.Close()
+	p, ok := s.Adopt(c.ctx, old.First().Hash())
+	if !ok || p.Nonce() != old.Nonce() {
+		t.Fatalf("adopt: %v %v", p, ok)
+	}
+	if _, ok := s.Adopt(c.ctx, common.Hash{1}); ok {
+		t.Fatal("adopted an unknown transaction")
+	}
+	// Fees jump: anvil drops the transaction from its pool at the next
+	// block; only a replacement can take its nonce now.
+	c.setNextBaseFee(new(big.Int).Mul(old.First().GasFeeCap(), big.NewInt(100)))
+	c.mine()
+	next, err := s.Submit(c.ctx, devchain.DevTokenAddress, c.transfer(2), 0, nil)
+	if err != nil || next.Nonce() != old.Nonce()+1 {
+		t.Fatalf("next transaction: nonce %v, %v; want %d", next, err, old.Nonce()+1)
+	}
+	c.mineUntil(8, heads(w), func() bool { return isDone(p) && isDone(next) })
+	r, err := s.WaitReceipt(c.ctx, old.First().Hash())
+	if err != nil || r.Status != types.ReceiptStatusSuccessful || r.TxHash == old.First().Hash() {
+		t.Fatalf("adopted transaction: %+v %v; want its replacement mined", r, err)
+	}
+	if r, err := next.Wait(c.ctx); err != nil || r.Status != types.ReceiptStatusSuccessful {
+		t.Fatalf("next transaction: %+v %v", r, err)
+	}
+	if st := s.Stats(); st.Replaced == 0 || st.Pending != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }

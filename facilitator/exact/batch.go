@@ -81,14 +81,15 @@ type Batcher struct {
 
 // batchCall is one payment in a batch.
 type batchCall struct {
-	target   common.Address
-	data     []byte
-	onSend   func(*types.Transaction) // each broadcast version of the batch
-	done     chan struct{}
-	revert   *evm.RevertError // left out: the simulated call reverted
-	pending  *evm.PendingTx   // sent in this transaction
-	err      error            // not sent (RPC trouble); retry later
-	canceled func() bool
+	target     common.Address
+	data       []byte
+	beforeSend func(*types.Transaction) // each version of the batch, before it goes out
+	sent       func(first common.Hash)  // the batch was broadcast
+	done       chan struct{}
+	revert     *evm.RevertError // left out: the simulated call reverted
+	pending    *evm.PendingTx   // sent in this transaction
+	err        error            // not sent (RPC trouble); retry later
+	canceled   func() bool
 }
 
 // NewBatcher returns a Batcher sending through s (one per key and chain:
@@ -273,18 +274,27 @@ func (b *Batcher) pack(calls []*batchCall, allowFailure bool) []byte {
 // them succeeding) and waits for its receipt.
 func (b *Batcher) broadcast(ctx context.Context, calls []*batchCall, gas uint64) {
 	p, err := b.sender.Submit(ctx, b.cfg.Multicall3, b.pack(calls, true), gas, func(tx *types.Transaction) {
+		// Concurrently: each may make a durable journal write, which
+		// the journal's group commit then takes together.
+		var wg sync.WaitGroup
 		for _, c := range calls {
-			if c.onSend != nil {
-				c.onSend(tx)
+			if c.beforeSend != nil {
+				wg.Add(1)
+				go func() { defer wg.Done(); c.beforeSend(tx) }()
 			}
 		}
+		wg.Wait()
 	})
 	if err != nil {
 		b.fail(calls, fmt.Errorf("sending the batch of %d settlements: %w", len(calls), err))
 		return
 	}
-	b.log.Debug("settlement batch broadcast", zap.String("tx", p.First().Hash().Hex()), zap.Int("payments", len(calls)), zap.Uint64("gas", gas))
+	first := p.First().Hash()
+	b.log.Debug("settlement batch broadcast", zap.String("tx", first.Hex()), zap.Int("payments", len(calls)), zap.Uint64("gas", gas))
 	for _, c := range calls {
+		if c.sent != nil {
+			c.sent(first)
+		}
 		c.pending = p
 		close(c.done)
 	}

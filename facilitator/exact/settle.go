@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -102,6 +101,11 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 		}
 		return f.await(ctx, s.tx, c, prep, key, resp, f.batcher != nil)
 	}
+	if tx, ok := f.ownInFlight(ctx); ok {
+		f.log.Info("settlement: waiting for this payment's transaction sent before a restart", zap.String("tx", tx.Hex()), zap.String("payer", c.Payer()))
+		f.sent(key, tx)
+		return f.await(ctx, tx, c, prep, key, resp, f.batcher != nil)
+	}
 	if c.NeedsChain {
 		if xerr, err := f.checkContractSignature(ctx, c); err != nil || xerr != nil {
 			return failed(resp, xerr, c.Payer()), err
@@ -111,6 +115,22 @@ func (f *Facilitator) settle(ctx context.Context, c *Checked, prep *Prepared, ke
 		return f.settleBatched(ctx, c, prep, key, resp)
 	}
 	return f.settleOne(ctx, c, prep, key, resp)
+}
+
+// ownInFlight returns a transaction the caller already sent for this
+// payment (facilitator.WithOwnTransactions: after a restart, from its
+// journal) that the node still holds unmined. The Sender adopts it (watched,
+// replaced if stuck) and it is waited for instead of sending the payment
+// again.
+func (f *Facilitator) ownInFlight(ctx context.Context) (common.Hash, bool) {
+	txs, _ := facilitator.OwnTransactions(ctx)
+	for _, h := range txs {
+		hash := common.HexToHash(h)
+		if _, ok := f.sender.Adopt(ctx, hash); ok {
+			return hash, true
+		}
+	}
+	return common.Hash{}, false
 }
 
 // settleOne settles the payment in a transaction of its own.
@@ -126,7 +146,7 @@ func (f *Facilitator) settleOne(ctx context.Context, c *Checked, prep *Prepared,
 	if err != nil {
 		return failed(resp, facilitator.Wrap(facilitator.CodeExactExecuteTransfer, "packing transferWithAuthorization", err), c.Payer()), nil
 	}
-	p, err := f.sender.Submit(ctx, prep.Asset, data, 0, f.onBroadcast(ctx, key))
+	p, err := f.sender.Submit(ctx, prep.Asset, data, 0, broadcastHook(ctx))
 	if err != nil {
 		var re *evm.RevertError
 		if errors.As(err, &re) {
@@ -136,21 +156,23 @@ func (f *Facilitator) settleOne(ctx context.Context, c *Checked, prep *Prepared,
 	}
 	observeMined(f.cfg.Observer, f.cfg.ChainID, p, []*batchCall{{target: prep.Asset}})
 	tx := p.First().Hash()
+	f.sent(key, tx)
 	f.log.Debug("settlement broadcast", zap.String("tx", tx.Hex()), zap.String("payer", c.Payer()), zap.String("amount", c.Auth.Value.Dec()))
 	return f.await(ctx, tx, c, prep, key, resp, false)
 }
 
-// onBroadcast is the callback for each broadcast version of a settlement's
-// transaction: ctx's broadcast hook learns every version, and the
-// settlement is remembered as pending with the first one (so that a retry
-// waits for it: Sender.WaitReceipt follows replacements). The first hash
-// stays the settlement's name, as a settlement_pending answer gave it.
-func (f *Facilitator) onBroadcast(ctx context.Context, key authKey) func(*types.Transaction) {
-	var first sync.Once
-	return func(tx *types.Transaction) {
-		first.Do(func() { f.settled.Add(key, settlement{tx: tx.Hash(), pending: true}) })
-		facilitator.Broadcast(ctx, tx.Hash().Hex())
-	}
+// broadcastHook tells ctx's broadcast hook about each version of a
+// settlement's transaction before it goes out.
+func broadcastHook(ctx context.Context) func(*types.Transaction) {
+	return func(tx *types.Transaction) { facilitator.Broadcast(ctx, tx.Hash().Hex()) }
+}
+
+// sent remembers a broadcast settlement as pending under its first
+// transaction's hash, so that a retry waits for it (Sender.WaitReceipt
+// follows replacements); the first hash stays its name, as a
+// settlement_pending answer gives it.
+func (f *Facilitator) sent(key authKey, first common.Hash) {
+	f.settled.Add(key, settlement{tx: first, pending: true})
 }
 
 // usedOnChain answers for an authorization whose nonce the token reports

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
 	"go.uber.org/zap"
 
 	"github.com/caddy-x402/x402/facilitator"
@@ -21,13 +22,14 @@ func (f *Facilitator) settleBatched(ctx context.Context, c *Checked, prep *Prepa
 	if err != nil {
 		return failed(resp, facilitator.Wrap(facilitator.CodeExactExecuteTransfer, "packing transferWithAuthorization", err), c.Payer()), nil
 	}
-	call := &batchCall{target: prep.Asset, data: data, onSend: f.onBroadcast(ctx, key), canceled: func() bool { return ctx.Err() != nil }}
+	call := &batchCall{target: prep.Asset, data: data, beforeSend: broadcastHook(ctx),
+		sent: func(first common.Hash) { f.sent(key, first) }, canceled: func() bool { return ctx.Err() != nil }}
 	f.batcher.add(call)
 	select {
 	case <-call.done:
 	case <-ctx.Done():
 		// If the batch goes out after all, the settlement is remembered
-		// as pending (onSend) and a retry waits for it.
+		// as pending (sent) and a retry waits for it.
 		return resp, ctx.Err()
 	}
 	switch {

@@ -174,6 +174,7 @@ type opts struct {
 	escrowOptions string // more options of the escrow block, one per line
 	receiptTime   string // the network's receipt_timeout; default 60s
 	siteLog       string // a `log { output file … }` for the site, at this path
+	network       string // more lines of the network block (batch, replace_after, …)
 }
 
 // instance is one running Caddy binary.
@@ -243,6 +244,9 @@ func (i *instance) writeCaddyfile() {
 		}
 		sessionRoute = fmt.Sprintf("\n\tx402 /session/* {\n\t\tprice \"%d units\"\n\t\tpay_to %s\n\t\tscheme escrow\n\t}", sessionPrice, e.payTo.Hex())
 		fmt.Fprintf(&extra, "\t\tescrow_ledger %s\n", filepath.Join(i.dir, "escrow.db"))
+	}
+	if o.network != "" {
+		escrowBlock += "\n\t\t\t" + strings.ReplaceAll(o.network, "\n", "\n\t\t\t")
 	}
 	cf := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
