@@ -81,7 +81,8 @@ func cmdAddress(args []string) error {
 }
 
 // cmdDrain waits until every x402 runtime of the Caddy whose admin endpoint
-// is given has an empty settlement queue, and prints how long that took.
+// is given has an empty settlement queue, and prints how long that took in
+// seconds and the queue's length when it started (the backlog).
 func cmdDrain(args []string) error {
 	fs := flag.NewFlagSet("drain", flag.ExitOnError)
 	admin := fs.String("admin", "", "Caddy admin `URL` (http://127.0.0.1:2019)")
@@ -89,20 +90,20 @@ func cmdDrain(args []string) error {
 	_ = fs.Parse(args)
 	start := time.Now()
 	deadline := start.Add(*timeout)
-	last := -1
+	backlog := -1
 	for {
 		n, err := queueLength(*admin)
+		if err == nil && backlog < 0 {
+			backlog = n
+		}
 		if err == nil && n == 0 {
-			fmt.Printf("%.1f\n", time.Since(start).Seconds())
+			fmt.Printf("%.2f %d\n", time.Since(start).Seconds(), backlog)
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("settlement queue still holds %d after %s (last error: %v)", n, *timeout, err)
 		}
-		if n != last && n > 0 {
-			last = n
-		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -8,11 +8,14 @@
 // rows compare like for like.
 //
 //	loadgen run -url URL -mode plain|unpaid|exact|escrow -n 20000 -c 32 [-payers 3,4,5] [-label L] [-out FILE]
-//	loadgen report FILE            the table of results (JSON lines) with ratios
+//	loadgen report FILE [CHAIN]    the tables of results (JSON lines) with ratios, and of chain costs
 //	loadgen ports N                N free loopback TCP ports
 //	loadgen keyfile -account I -out FILE   a dev account's key in a 0600 file
-//	loadgen drain -admin URL       wait until the settlement queues are empty
+//	loadgen drain -admin URL       wait until the settlement queues are empty (prints seconds and backlog)
 //	loadgen balance -rpc URL -token ADDR -owner ADDR
+//	loadgen block -rpc URL         the latest block number
+//	loadgen chain -rpc URL -token ADDR -payee ADDR -from N [-to N] -label L [-out FILE]
+//	                               payments to payee, their transactions and gas, counted from the blocks
 //
 // Keys are the dev accounts of the public test mnemonic (anvil's); they are
 // never printed.
@@ -44,6 +47,10 @@ func main() {
 		err = cmdDrain(args)
 	case "balance":
 		err = cmdBalance(args)
+	case "block":
+		err = cmdBlock(args)
+	case "chain":
+		err = cmdChain(args)
 	default:
 		usage()
 	}
@@ -54,6 +61,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen run|report|ports|keyfile|address|drain|balance [flags] (see the package documentation)")
+	fmt.Fprintln(os.Stderr, "usage: loadgen run|report|ports|keyfile|address|drain|balance|block|chain [flags] (see the package documentation)")
 	os.Exit(2)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -11,31 +12,24 @@ import (
 
 // cmdReport prints the results file as a Markdown table: each row's
 // throughput and latency, its ratio to the plain proxy, and our rows'
-// ratios to the official stack's.
+// ratios to the official stack's; then, given a chain results file, what
+// each row's settlement cost on chain, and the targets of the benchmark.
 func cmdReport(args []string) error {
-	if len(args) != 1 {
-		return errors.New("usage: loadgen report RESULTS.jsonl")
+	fs := flag.NewFlagSet("report", flag.ExitOnError)
+	blockTime := fs.Float64("block-time", 0, "the chain's block interval in `SECONDS` (for the header targets)")
+	_ = fs.Parse(args)
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return errors.New("usage: loadgen report [-block-time S] RESULTS.jsonl [CHAIN.jsonl]")
 	}
-	fh, err := os.Open(args[0])
-	if err != nil {
+	var rows []Result
+	if err := readLines(fs.Arg(0), &rows); err != nil {
 		return err
 	}
-	defer fh.Close()
-	var rows []Result
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var r Result
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+	var chain []ChainResult
+	if fs.NArg() == 2 {
+		if err := readLines(fs.Arg(1), &chain); err != nil {
 			return err
 		}
-		rows = append(rows, r)
-	}
-	if err := sc.Err(); err != nil {
-		return err
 	}
 	find := func(group, mode string) *Result {
 		for i := range rows {
@@ -70,7 +64,31 @@ func cmdReport(args []string) error {
 			label, r.N, r.C, r.RPS, r.P50, r.P99, r.OK, r.N, vsPlain, vsOfficial)
 	}
 	printCPU(rows)
+	printChain(chain)
+	printTargets(rows, chain, *blockTime)
 	return nil
+}
+
+// readLines reads a JSON lines file into out (a pointer to a slice).
+func readLines[T any](path string, out *[]T) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		*out = append(*out, v)
+	}
+	return sc.Err()
 }
 
 // printCPU prints the CPU time per request of each measured process: on a

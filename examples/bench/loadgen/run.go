@@ -26,6 +26,7 @@ import (
 // Result is one row of the benchmark (one JSON line in the results file).
 type Result struct {
 	Label    string         `json:"label"`
+	Key      string         `json:"key,omitempty"` // names the row for the targets (plain, escrow, after, header32, …)
 	Mode     string         `json:"mode"`
 	Group    string         `json:"group,omitempty"` // "ours" or "official"
 	URL      string         `json:"url"`
@@ -51,6 +52,7 @@ type Result struct {
 
 type runFlags struct {
 	url, mode, label, group, out, payers, note string
+	key                                        string
 	profileURL, profileOut, cpu                string
 	profileSeconds                             int
 	n, c, warmup, version, expect, sessions    int
@@ -65,6 +67,7 @@ func cmdRun(args []string) error {
 	fs.StringVar(&f.url, "url", "", "`URL` to load")
 	fs.StringVar(&f.mode, "mode", "plain", "plain (no payment, expect 200), unpaid (expect 402), exact (a distinct pre-signed payment per request) or escrow (sessions, a fresh requestId per request)")
 	fs.StringVar(&f.label, "label", "", "row label (default: the mode)")
+	fs.StringVar(&f.key, "key", "", "row key for the report's targets (plain, escrow, after, header32, header256, …)")
 	fs.StringVar(&f.group, "group", "ours", "row group: ours or official")
 	fs.StringVar(&f.note, "note", "", "free text for the report")
 	fs.StringVar(&f.out, "out", "", "append the result as a JSON line to `FILE`")
@@ -180,7 +183,7 @@ func cmdRun(args []string) error {
 		}
 	}
 	prof.Wait()
-	r := Result{Label: f.label, Mode: f.mode, Group: f.group, URL: f.url, N: f.n, C: f.c, OK: m.ok, Failed: f.n - m.ok,
+	r := Result{Label: f.label, Key: f.key, Mode: f.mode, Group: f.group, URL: f.url, N: f.n, C: f.c, OK: m.ok, Failed: f.n - m.ok,
 		Statuses: m.statuses, Errors: m.errs, Seconds: m.elapsed.Seconds(), PrepSecs: prep.Seconds(), Note: f.note, Served: warmOK + m.ok, CPUus: cpuUS}
 	r.RPS = float64(m.ok) / m.elapsed.Seconds()
 	r.P50, r.P90, r.P99, r.Max = pct(m.lat, 50), pct(m.lat, 90), pct(m.lat, 99), pct(m.lat, 100)
