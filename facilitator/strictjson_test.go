@@ -98,6 +98,9 @@ func TestCheckUnambiguousAllocations(t *testing.T) {
 	if err := CheckUnambiguous(doc); err != nil {
 		t.Fatal(err)
 	}
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector (sync.Pool drops items)")
+	}
 	if n := testing.AllocsPerRun(100, func() { _ = CheckUnambiguous(doc) }); n > 0 {
 		t.Fatalf("%v allocations per check", n)
 	}

@@ -54,13 +54,17 @@ type Engine struct {
 
 	// live are the claims in flight (see RearmSet).
 	live liveClaims
+	// resolving decides interrupted settlements in the background (see
+	// recovery.go).
+	resolving resolver
 }
 
-// Recover re-arms the replay guard with the journal's spent payments and
-// requeues the pending ones, due at their original time (or at once).
-// Settlement is idempotent and checks the chain first, so a payment settled
-// just before a crash is not charged twice. It returns how many settlements
-// were resumed.
+// Recover re-arms the replay guard with the journal's spent payments,
+// requeues the queued ones (after mode), due at their original time (or at
+// once), and resolves the synchronous settlements a crash interrupted from
+// the chain (recovery.go). Settlement is idempotent and checks the chain
+// first, so a payment settled just before a crash is not charged twice. It
+// returns how many settlements were requeued.
 func (e *Engine) Recover(ctx context.Context) (int, error) {
 	if e.Journal == nil {
 		return 0, nil
@@ -71,8 +75,8 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 	return e.Resume(ctx)
 }
 
-// Resume requeues the journal's pending settlements (see Recover) without
-// re-arming the guard.
+// Resume requeues the journal's queued settlements and resolves its
+// interrupted synchronous ones (see Recover) without re-arming the guard.
 func (e *Engine) Resume(ctx context.Context) (int, error) {
 	if e.Journal == nil {
 		return 0, nil
@@ -82,7 +86,12 @@ func (e *Engine) Resume(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("journal: listing pending payments: %w", err)
 	}
 	resumed := 0
+	var settling []*Entry
 	for _, en := range pending {
+		if en.State == StateSettling {
+			settling = append(settling, en) // see recovery.go
+			continue
+		}
 		claim, err := e.restore(en)
 		if err != nil {
 			e.logger().Error("journal: cannot resume payment", zap.String("id", en.ID), zap.Error(err))
@@ -100,6 +109,10 @@ func (e *Engine) Resume(ctx context.Context) (int, error) {
 	}
 	if resumed > 0 {
 		e.logger().Info("resumed journaled settlements", zap.Int("count", resumed))
+	}
+	if len(settling) > 0 {
+		decided := e.resolveInterrupted(settling)
+		e.logger().Info("interrupted synchronous settlements", zap.Int("count", len(settling)), zap.Int("decided", decided))
 	}
 	return resumed, nil
 }
@@ -196,6 +209,7 @@ func (nopObserver) ReplayIncident(string)                               {}
 // stays open: its owner closes it (it may outlive the engine across a
 // config reload).
 func (e *Engine) Close(ctx context.Context) {
+	e.stopResolving()
 	if e.Queue != nil {
 		left := e.Queue.Close(ctx)
 		for _, j := range left {

@@ -110,6 +110,9 @@ func TestPricedPathsBadPattern(t *testing.T) {
 
 func TestPricedPathsAllocations(t *testing.T) {
 	pp, _ := NewPricedPaths([]string{"/paid/*", "/api/v1/report", "*.pdf"})
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector (sync.Pool drops items)")
+	}
 	for _, p := range []string{"/free/page", "/Paid;x/hello/", "/api/v1/report"} {
 		if n := testing.AllocsPerRun(200, func() { pp.Match(p) }); n != 0 {
 			t.Errorf("%q: %v allocations per match", p, n)

@@ -12,9 +12,11 @@ import (
 )
 
 // RPCProxy is a loopback JSON-RPC proxy in front of a node (anvil) that a
-// test can make misbehave: hang every request (an RPC stall), or answer
+// test can make misbehave: hang every request (an RPC stall), answer
 // "not found" to receipts (a node that lost them, a receipt timeout) while
-// transactions still go through.
+// transactions still go through, or hold the calls of one method before or
+// after the node sees them (HoldCalls: a crash between a settlement's
+// broadcast and its receipt, at a chosen point).
 type RPCProxy struct {
 	URL    string
 	target string
@@ -24,6 +26,7 @@ type RPCProxy struct {
 	hang         chan struct{} // closed to release; nil when not hanging
 	dropReceipts bool
 	client       *http.Client
+	hold         callHold
 }
 
 // StartRPCProxy serves a proxy to target on a free loopback port until the
@@ -89,6 +92,7 @@ func (p *RPCProxy) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	p.holdAt(r, body, BeforeNode)
 	req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, p.target, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := p.client.Do(req)
@@ -105,6 +109,7 @@ func (p *RPCProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if drop {
 		out = dropReceipts(body, out)
 	}
+	p.holdAt(r, body, AfterNode)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(out)

@@ -175,6 +175,7 @@ type opts struct {
 	receiptTime   string // the network's receipt_timeout; default 60s
 	siteLog       string // a `log { output file … }` for the site, at this path
 	network       string // more lines of the network block (batch, replace_after, …)
+	settle        string // the /paid/* route's settle mode; default after
 }
 
 // instance is one running Caddy binary.
@@ -248,6 +249,10 @@ func (i *instance) writeCaddyfile() {
 	if o.network != "" {
 		escrowBlock += "\n\t\t\t" + strings.ReplaceAll(o.network, "\n", "\n\t\t\t")
 	}
+	routeExtra := ""
+	if o.settle != "" {
+		routeExtra = "\n\t\tsettle " + o.settle
+	}
 	cf := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	persist_config off
@@ -273,7 +278,7 @@ http://127.0.0.1:%d {
 		pay_to %s
 		description %q
 		max_timeout 600s
-		settle_delay %s
+		settle_delay %s%s
 	}%s
 %s	handle_path /facilitator/* {
 		x402_facilitator
@@ -283,7 +288,7 @@ http://127.0.0.1:%d {
 	}
 }
 `, i.admin, filepath.Join(i.dir, "data"), o.rpc, e.token.Hex(), escrowBlock, e.keyFile(o.settler), filepath.Join(i.dir, "journal.db"),
-		extra.String(), i.port, price, e.payTo.Hex(), o.description, o.settleDelay, sessionRoute, siteLog(o.siteLog), strings.TrimPrefix(e.up.URL, "http://"))
+		extra.String(), i.port, price, e.payTo.Hex(), o.description, o.settleDelay, routeExtra, sessionRoute, siteLog(o.siteLog), strings.TrimPrefix(e.up.URL, "http://"))
 	if err := os.WriteFile(i.caddyfile, []byte(cf), 0o600); err != nil {
 		e.t.Fatal(err)
 	}

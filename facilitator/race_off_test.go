@@ -1,0 +1,5 @@
+//go:build !race
+
+package facilitator
+
+const raceEnabled = false
