@@ -17,6 +17,7 @@ func FuzzDecodeHeader(f *testing.F) {
 		`{"x402Version":2,"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x5FbDB2315678afecb367f032d93F642f64180aa3","payTo":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","maxTimeoutSeconds":60,"extra":{"name":"USD Coin","version":"2"}},"payload":{"authorization":{"from":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC","to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"10000","validAfter":"0","validBefore":"1800000600","nonce":"0x1111111111111111111111111111111111111111111111111111111111111111"},"signature":"0x00"}}`,
 		`{"x402Version":1,"scheme":"exact","network":"base-sepolia","payload":{}}`,
 		`null`, `[]`, `{}`, ` {"x402Version":2} `, `{"x402Version":2}{}`, `{"payload":"\u0000"}`,
+		`{"x402Version":2,"x402Version":1}`, `{"payload":{"authorization":{"value":"1","VALUE":"2"}}}`,
 	} {
 		f.Add(base64.StdEncoding.EncodeToString([]byte(s)))
 	}
@@ -38,7 +39,7 @@ func FuzzDecodeHeader(f *testing.F) {
 			}
 			return
 		}
-		for _, want := range []error{ErrHeaderEmpty, ErrHeaderTooLarge, ErrHeaderBase64, ErrHeaderJSON} {
+		for _, want := range []error{ErrHeaderEmpty, ErrHeaderTooLarge, ErrHeaderBase64, ErrHeaderJSON, ErrAmbiguousJSON} {
 			if errors.Is(err, want) {
 				return
 			}
