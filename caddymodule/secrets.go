@@ -4,9 +4,7 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -59,24 +57,4 @@ func loadFacilitatorKey(repl *caddy.Replacer, value, file string) (*ecdsa.Privat
 		return nil, errors.New("x402 facilitator: key is not a 32-byte hex private key")
 	}
 	return k, nil
-}
-
-// checkKeyFileMode refuses a key file that group or others may read or
-// write: anyone with that access can spend the key's gas (and, for an
-// escrow operator, capture or void sessions).
-func checkKeyFileMode(path string) error {
-	if runtime.GOOS == "windows" {
-		return nil // no POSIX permission bits
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%s does not exist", path)
-		}
-		return err
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("%s is accessible to group or others (mode %04o); make it private: chmod 600 %s", path, perm, path)
-	}
-	return nil
 }

@@ -172,6 +172,7 @@ type (
 		Spec       struct {
 			SecurityContext struct {
 				RunAsNonRoot   bool `yaml:"runAsNonRoot"`
+				FSGroup        int  `yaml:"fsGroup"`
 				SeccompProfile struct {
 					Type string `yaml:"type"`
 				} `yaml:"seccompProfile"`
@@ -186,6 +187,14 @@ type (
 					ClaimName string `yaml:"claimName"`
 				} `yaml:"persistentVolumeClaim"`
 				EmptyDir *struct{} `yaml:"emptyDir"`
+				Secret   *struct {
+					SecretName  string `yaml:"secretName"`
+					DefaultMode int    `yaml:"defaultMode"`
+					Items       []struct {
+						Key  string `yaml:"key"`
+						Path string `yaml:"path"`
+					} `yaml:"items"`
+				} `yaml:"secret"`
 			} `yaml:"volumes"`
 		} `yaml:"spec"`
 	}
@@ -236,7 +245,7 @@ func TestKubernetesExampleWiring(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the sidecar's environment: %v", err)
 	}
-	if cfg.Network != "base-sepolia" || !cfg.RPC || !cfg.KeyEnv {
+	if cfg.Network != "base-sepolia" || !cfg.RPC || cfg.KeyFile == "" || cfg.KeyEnv {
 		t.Fatalf("config %+v", cfg)
 	}
 	if cfg.Upstream != "http://127.0.0.1:"+apiEnv["PORT"] || apiEnv["HOST"] != "127.0.0.1" {
@@ -257,6 +266,30 @@ func TestKubernetesExampleWiring(t *testing.T) {
 	sc := x.SecurityContext
 	if sc.RunAsUser != 10001 || sc.RunAsGroup != 10001 || !sc.ReadOnlyRootFilesystem || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 		t.Fatalf("security context %+v", sc)
+	}
+	// The key file is a Secret volume's item, mounted read-only, 0400 before
+	// fsGroup adds group read for the sidecar's own group (the one group
+	// read the sidecar accepts on a key file).
+	if p.Spec.SecurityContext.FSGroup != sc.RunAsGroup {
+		t.Fatalf("fsGroup %d, the sidecar's group %d: the mounted key would not be readable", p.Spec.SecurityContext.FSGroup, sc.RunAsGroup)
+	}
+	keyMounted := false
+	for _, m := range x.VolumeMounts {
+		for _, v := range p.Spec.Volumes {
+			if v.Name != m.Name || v.Secret == nil || !m.ReadOnly || v.Secret.DefaultMode != 0o400 {
+				continue
+			}
+			for _, it := range v.Secret.Items {
+				if m.MountPath+"/"+it.Path == cfg.KeyFile &&
+					strings.Contains(string(readme), "kubectl create secret generic "+v.Secret.SecretName+" ") &&
+					strings.Contains(string(readme), "--from-file="+it.Key+"=") {
+					keyMounted = true
+				}
+			}
+		}
+	}
+	if !keyMounted {
+		t.Fatalf("X402_FACILITATOR_KEY_FILE %s is not a read-only 0400 item of a Secret the README creates", cfg.KeyFile)
 	}
 	volumes := map[string]bool{}
 	for _, v := range p.Spec.Volumes {

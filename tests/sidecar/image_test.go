@@ -94,7 +94,9 @@ func buildImage(t *testing.T) (*image, imageConfig) {
 		t.Fatal(err)
 	}
 	im.storage = strings.Fields(string(args))
-	t.Cleanup(func() { _ = exec.Command("podman", append(append([]string(nil), im.storage...), "rmi", "-f", im.tag)...).Run() })
+	t.Cleanup(func() {
+		_ = exec.Command("podman", append(append([]string(nil), im.storage...), "rmi", "-f", im.tag)...).Run()
+	})
 	var cfgs []imageConfig
 	if err := json.Unmarshal([]byte(im.podman(t, "image", "inspect", im.tag)), &cfgs); err != nil || len(cfgs) != 1 {
 		t.Fatalf("podman image inspect: %v", err)
@@ -108,7 +110,9 @@ func exportRootfs(t *testing.T, im *image) string {
 	dir := t.TempDir()
 	name := fmt.Sprintf("caddy-x402-test-%d", os.Getpid())
 	im.podman(t, "create", "--name", name, im.tag)
-	defer func() { _ = exec.Command("podman", append(append([]string(nil), im.storage...), "rm", "-f", name)...).Run() }()
+	defer func() {
+		_ = exec.Command("podman", append(append([]string(nil), im.storage...), "rm", "-f", name)...).Run()
+	}()
 	tarball := filepath.Join(dir, "rootfs.tar")
 	im.podman(t, "export", "-o", tarball, name)
 	rootfs := filepath.Join(dir, "rootfs")
