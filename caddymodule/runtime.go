@@ -212,6 +212,9 @@ func newAppRuntime(a *App, log *zap.Logger) (*appRuntime, error) {
 			return nil, err
 		}
 		rt.journal, fresh = path, isNew
+		if isNew {
+			j.SetLogger(log)
+		}
 		rt.engine.Journal = j
 	}
 	rt.engine.Queue = paywall.NewSettlementQueue(paywall.QueueConfig{

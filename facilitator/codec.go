@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 // MaxHeaderBytes is the default cap on an encoded x402 header value (8 KiB).
@@ -39,36 +40,51 @@ func EncodeHeader(v any) (string, error) {
 // another way (CheckUnambiguous: a repeated key, a case variant of a field
 // name; the error then wraps ErrAmbiguousJSON).
 func DecodeHeader(value string, maxBytes int, v any) error {
+	_, err := DecodeHeaderJSON(value, maxBytes, v)
+	return err
+}
+
+// DecodeHeaderJSON is DecodeHeader that also returns the decoded JSON
+// document (nil on error), for a caller that keeps the payment as the
+// client sent it.
+func DecodeHeaderJSON(value string, maxBytes int, v any) ([]byte, error) {
 	if maxBytes <= 0 {
 		maxBytes = MaxHeaderBytes
 	}
 	switch {
 	case len(value) == 0:
-		return ErrHeaderEmpty
+		return nil, ErrHeaderEmpty
 	case len(value) > maxBytes:
-		return ErrHeaderTooLarge
+		return nil, ErrHeaderTooLarge
 	case len(value)%4 != 0:
-		return ErrHeaderBase64
+		return nil, ErrHeaderBase64
 	}
 	for i := 0; i < len(value); i++ {
 		if !isStdBase64(value[i]) {
-			return ErrHeaderBase64
+			return nil, ErrHeaderBase64
 		}
 	}
 	buf := make([]byte, base64.StdEncoding.DecodedLen(len(value)))
-	n, err := base64.StdEncoding.Strict().Decode(buf, []byte(value))
+	// The decoder only reads its input: the string's bytes need no copy.
+	n, err := strictBase64.Decode(buf, unsafe.Slice(unsafe.StringData(value), len(value)))
 	if err != nil {
-		return ErrHeaderBase64
+		return nil, ErrHeaderBase64
 	}
 	buf = buf[:n]
 	if !looksLikeObject(buf) {
-		return ErrHeaderJSON
+		return nil, ErrHeaderJSON
 	}
 	if err := json.Unmarshal(buf, v); err != nil {
-		return fmt.Errorf("%w: %v", ErrHeaderJSON, err)
+		return nil, fmt.Errorf("%w: %v", ErrHeaderJSON, err)
 	}
-	return CheckUnambiguous(buf)
+	if err := CheckUnambiguous(buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
+
+// strictBase64 is base64.StdEncoding.Strict(), made once (Strict allocates).
+var strictBase64 = base64.StdEncoding.Strict()
 
 func isStdBase64(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

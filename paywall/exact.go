@@ -60,7 +60,7 @@ func (s *ExactScheme) Accept(ctx context.Context, e *Engine, _ *http.Request, p 
 		}
 	}
 	e.live.add(key, until)
-	return &exactClaim{e: e, req: &o.Requirements, payload: p, key: key, payer: c.Payer(), deadline: until,
+	return &exactClaim{e: e, req: &o.Requirements, reqJSON: o.requirementsJSON(), payload: p, key: key, payer: c.Payer(), deadline: until,
 		token: s.prep.Asset, from: c.Auth.From, amount: c.Auth.Value.ToBig(), symbol: o.Symbol, decimals: o.Decimals}, nil
 }
 
@@ -76,12 +76,17 @@ func replayKey(chainID uint64, token common.Address, a *evm.Authorization) [32]b
 }
 
 type exactClaim struct {
-	e        *Engine
-	req      *facilitator.PaymentRequirements
-	payload  *facilitator.PaymentPayload
-	key      [32]byte
-	payer    string
-	deadline time.Time
+	e   *Engine
+	req *facilitator.PaymentRequirements
+	// reqJSON is req as JSON (the offer's, encoded once); payloadJSON the
+	// payment as the client sent it (its decoded header). The journal
+	// entry is made of them, without encoding either again.
+	reqJSON     []byte
+	payloadJSON []byte
+	payload     *facilitator.PaymentPayload
+	key         [32]byte
+	payer       string
+	deadline    time.Time
 
 	token, from common.Address
 	amount      *big.Int
@@ -220,9 +225,14 @@ func (c *exactClaim) Queued() facilitator.SettleResponse {
 	}
 }
 
+func (c *exactClaim) keepPayloadJSON(raw []byte) { c.payloadJSON = raw }
+
 func (c *exactClaim) Entry() *Entry {
-	raw, _ := json.Marshal(c.payload)
-	return &Entry{ID: hex.EncodeToString(c.key[:]), Scheme: facilitator.SchemeExact, Payload: raw, Requirements: *c.req, Deadline: c.deadline}
+	raw := c.payloadJSON
+	if raw == nil {
+		raw, _ = json.Marshal(c.payload)
+	}
+	return &Entry{ID: hex.EncodeToString(c.key[:]), Scheme: facilitator.SchemeExact, Payload: raw, Requirements: *c.req, reqJSON: c.reqJSON, Deadline: c.deadline}
 }
 
 // restoreExact rebuilds a claim from its journal entry after a restart.

@@ -8,16 +8,18 @@ import (
 	"github.com/caddy-x402/x402/facilitator"
 )
 
-// intake reads and decodes the payment header. No header → a 402 challenge
-// with no error; a malformed one → 400 with the precise code.
-func (rt *Route) intake(r *http.Request) (*facilitator.PaymentPayload, *Rejection) {
+// intake reads and decodes the payment header, and returns it with its
+// decoded JSON (the payment as the client sent it, for the journal). No
+// header → a 402 challenge with no error; a malformed one → 400 with the
+// precise code.
+func (rt *Route) intake(r *http.Request) (*facilitator.PaymentPayload, []byte, *Rejection) {
 	v2 := r.Header.Values(facilitator.HeaderPaymentSignature)
 	v1 := r.Header.Values(facilitator.HeaderXPayment)
 	switch {
 	case len(v2) == 0 && len(v1) == 0:
-		return nil, &Rejection{Status: http.StatusPaymentRequired}
+		return nil, nil, &Rejection{Status: http.StatusPaymentRequired}
 	case len(v2)+len(v1) > 1:
-		return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "send exactly one payment header (PAYMENT-SIGNATURE for v2 or X-PAYMENT for v1)")
+		return nil, nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "send exactly one payment header (PAYMENT-SIGNATURE for v2 or X-PAYMENT for v1)")
 	}
 	value, want, name := "", facilitator.V2, facilitator.HeaderPaymentSignature
 	if len(v2) == 1 {
@@ -26,24 +28,25 @@ func (rt *Route) intake(r *http.Request) (*facilitator.PaymentPayload, *Rejectio
 		value, want, name = v1[0], facilitator.V1, facilitator.HeaderXPayment
 	}
 	var p facilitator.PaymentPayload
-	if err := facilitator.DecodeHeader(strings.TrimSpace(value), rt.engine.MaxHeaderBytes, &p); err != nil {
+	raw, err := facilitator.DecodeHeaderJSON(strings.TrimSpace(value), rt.engine.MaxHeaderBytes, &p)
+	if err != nil {
 		switch {
 		case errors.Is(err, facilitator.ErrHeaderTooLarge):
-			return nil, reject(http.StatusBadRequest, facilitator.CodeHeaderTooLarge, "%s is larger than the %d bytes accepted", name, maxHeader(rt.engine.MaxHeaderBytes))
+			return nil, nil, reject(http.StatusBadRequest, facilitator.CodeHeaderTooLarge, "%s is larger than the %d bytes accepted", name, maxHeader(rt.engine.MaxHeaderBytes))
 		case errors.Is(err, facilitator.ErrHeaderEmpty):
-			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s is empty", name)
+			return nil, nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s is empty", name)
 		case errors.Is(err, facilitator.ErrHeaderBase64):
-			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s is not standard base64 with padding", name)
+			return nil, nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s is not standard base64 with padding", name)
 		case errors.Is(err, facilitator.ErrAmbiguousJSON):
-			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s can be read more than one way (%v); send each key once, spelled exactly", name, err)
+			return nil, nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s can be read more than one way (%v); send each key once, spelled exactly", name, err)
 		default:
-			return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s does not hold a JSON payment payload: %v", name, err)
+			return nil, nil, reject(http.StatusBadRequest, facilitator.CodeInvalidPayload, "%s does not hold a JSON payment payload: %v", name, err)
 		}
 	}
 	if p.X402Version != want {
-		return nil, reject(http.StatusBadRequest, facilitator.CodeInvalidX402Version, "%s carries x402Version %d; it takes version %d payloads", name, p.X402Version, want)
+		return nil, nil, reject(http.StatusBadRequest, facilitator.CodeInvalidX402Version, "%s carries x402Version %d; it takes version %d payloads", name, p.X402Version, want)
 	}
-	return &p, nil
+	return &p, raw, nil
 }
 
 func maxHeader(n int) int {

@@ -43,6 +43,10 @@ type Entry struct {
 	// payment's own transactions: finding one of them on chain settles
 	// it, any other is a replay incident.
 	Sent []string `json:"sent,omitempty"`
+
+	// reqJSON is Requirements as JSON, when the claim has it encoded
+	// already (the offer's), for the journal's encoder.
+	reqJSON []byte
 }
 
 // Journal makes served payments durable. Put is called once per paid

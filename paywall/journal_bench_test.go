@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/internal/cputime"
 )
 
 // benchEntries returns n journal entries as an exact payment makes them
@@ -45,6 +46,7 @@ func BenchmarkJournalPut(b *testing.B) {
 	b.SetParallelism(16)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer cputime.ReportPerOp(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := j.Put(entries[next.Add(1)-1]); err != nil {
@@ -68,6 +70,7 @@ func BenchmarkJournalPutFinish(b *testing.B) {
 	b.SetParallelism(16)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer cputime.ReportPerOp(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			e := entries[next.Add(1)-1]

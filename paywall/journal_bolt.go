@@ -8,14 +8,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/caddy-x402/x402/internal/groupcommit"
+	"github.com/caddy-x402/x402/internal/wal"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+	"go.uber.org/zap"
 )
 
 var (
@@ -24,23 +24,40 @@ var (
 	bucketFailed  = []byte("failed")  // id → Entry JSON of permanent failures, for operators
 )
 
-// BoltJournal is the embedded Journal: a bbolt file. Writes from concurrent
-// requests are group-committed (groupcommit: one commit per batch, no
-// batching delay), so a paid request costs one durable write without
-// serialising on the disk.
+// BoltJournal is the embedded Journal: a bbolt file with a write-ahead log
+// in front of it (internal/wal). Put, Broadcast and Finish each append one
+// record (one write and one fdatasync per group of records from concurrent
+// requests, where a bbolt commit costs page writes and two fdatasyncs); the
+// records are folded into the file when the log's segment is full (64 MiB),
+// before every read (Pending, Spent, Lookup, Failed) and on Close, so that
+// most payments are put and finished without ever touching its pending
+// bucket.
 type BoltJournal struct {
 	db        *bolt.DB
-	w         *groupcommit.Writer
+	log       *wal.Folded
 	stop      chan struct{}
 	closeOnce sync.Once
 	now       func() time.Time
+	// expected counts the Puts on their way (requests served whose answer
+	// is not out yet): the log's group commit waits for them.
+	expected atomic.Int64
 }
 
 var _ Journal = (*BoltJournal)(nil)
 
-// OpenBoltJournal opens (or creates) the journal at path. Spent entries
-// whose deadline passed are swept every sweep interval (default 1 min).
+// DefaultJournalSegment is the size at which the journal's log is folded
+// into its file.
+const DefaultJournalSegment = 64 << 20
+
+// OpenBoltJournal opens (or creates) the journal at path, with its log in
+// path.wal-* files beside it (present only while the journal is open, or
+// after a crash: the next open folds them in). Spent entries whose
+// deadline passed are swept every sweep interval (default 1 min).
 func OpenBoltJournal(path string, sweep time.Duration) (*BoltJournal, error) {
+	return openBoltJournal(path, sweep, wal.Options{RotateBytes: DefaultJournalSegment})
+}
+
+func openBoltJournal(path string, sweep time.Duration, opt wal.Options) (*BoltJournal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating journal directory: %w", err)
 	}
@@ -65,86 +82,75 @@ func OpenBoltJournal(path string, sweep time.Duration) (*BoltJournal, error) {
 	if sweep <= 0 {
 		sweep = time.Minute
 	}
-	j := &BoltJournal{db: db, w: groupcommit.New(db, 0), stop: make(chan struct{}), now: time.Now}
+	j := &BoltJournal{db: db, stop: make(chan struct{}), now: time.Now}
+	opt.Pending = func() int { return int(j.expected.Load()) }
+	if j.log, err = wal.OpenFolded(path, db, "journal", foldJournal, opt); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
 	go j.sweepLoop(sweep)
 	return j, nil
 }
 
+// SetLogger names where a failed fold of the journal's log is reported.
+func (j *BoltJournal) SetLogger(l *zap.Logger) { j.log.SetLogger(l) }
+
+// Expect tells the journal that delta more Puts are on their way (or, when
+// negative, that they came or will not come).
+func (j *BoltJournal) Expect(delta int) { j.expected.Add(int64(delta)) }
+
 // Put implements Journal.
 func (j *BoltJournal) Put(e *Entry) error {
-	b, err := json.Marshal(e)
+	rec, err := putRecord(make([]byte, 0, 2048), e)
 	if err != nil {
-		return fmt.Errorf("journal: encoding entry: %w", err)
+		return err
 	}
-	return j.w.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPending).Put([]byte(e.ID), b)
-	})
+	if err := j.log.Append(rec); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
 }
 
 // Broadcast implements Journal.
 func (j *BoltJournal) Broadcast(id, txHash string) error {
-	return j.w.Update(func(tx *bolt.Tx) error {
-		pending := tx.Bucket(bucketPending)
-		raw := pending.Get([]byte(id))
-		if raw == nil {
-			return nil // finished meanwhile, or never journaled
-		}
-		var e Entry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return fmt.Errorf("journal: decoding entry %s: %w", id, err)
-		}
-		if slices.Contains(e.Sent, txHash) {
-			return nil
-		}
-		e.Sent = append(e.Sent, txHash)
-		b, err := json.Marshal(&e)
-		if err != nil {
-			return fmt.Errorf("journal: encoding entry %s: %w", id, err)
-		}
-		return pending.Put([]byte(id), b)
-	})
+	rec, err := broadcastRecord(id, txHash)
+	if err != nil {
+		return err
+	}
+	if err := j.log.Append(rec); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
 }
 
 // Finish implements Journal: the entry leaves the pending set; a settled or
 // failed payment stays spent until its deadline (failures are also kept
-// whole for inspection), a released one is forgotten.
+// whole for inspection), a released one is forgotten. Finishing an unknown
+// or already finished payment does nothing.
 func (j *BoltJournal) Finish(id string, state State, txHash, reason string) error {
-	return j.w.Update(func(tx *bolt.Tx) error {
-		pending := tx.Bucket(bucketPending)
-		raw := pending.Get([]byte(id))
-		if raw == nil {
-			return nil // already finished (e.g. resumed twice)
-		}
-		var e Entry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return fmt.Errorf("journal: decoding entry %s: %w", id, err)
-		}
-		if err := pending.Delete([]byte(id)); err != nil {
-			return err
-		}
-		switch state {
-		case StateSettled, StateFailed:
-			// The settling transaction (a batch's, shared by many
-			// payments) is kept with the deadline.
-			v := binary.BigEndian.AppendUint64(make([]byte, 0, 40), uint64(e.Deadline.Unix()))
-			if h, err := hex.DecodeString(strings.TrimPrefix(txHash, "0x")); err == nil && len(h) == 32 {
-				v = append(v, h...)
-			}
-			if err := tx.Bucket(bucketSpent).Put([]byte(id), v); err != nil {
-				return err
-			}
-			if state == StateFailed {
-				e.State, e.Tx, e.Reason = state, txHash, reason
-				b, _ := json.Marshal(&e)
-				return tx.Bucket(bucketFailed).Put([]byte(id), b)
-			}
-		}
-		return nil
-	})
+	rec, err := finishRecord(id, state, txHash, reason)
+	if err != nil {
+		return err
+	}
+	if err := j.log.Append(rec); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// fold brings the file up to date with the log, for a read.
+func (j *BoltJournal) fold() error {
+	if err := j.log.Fold(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
 }
 
 // Pending implements Journal.
 func (j *BoltJournal) Pending() ([]*Entry, error) {
+	if err := j.fold(); err != nil {
+		return nil, err
+	}
 	var out []*Entry
 	err := j.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPending).ForEach(func(k, v []byte) error {
@@ -161,6 +167,9 @@ func (j *BoltJournal) Pending() ([]*Entry, error) {
 
 // Spent implements Journal.
 func (j *BoltJournal) Spent(now time.Time) (map[string]time.Time, error) {
+	if err := j.fold(); err != nil {
+		return nil, err
+	}
 	out := map[string]time.Time{}
 	err := j.db.View(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketPending).ForEach(func(k, v []byte) error {
@@ -189,6 +198,9 @@ func (j *BoltJournal) Spent(now time.Time) (map[string]time.Time, error) {
 // transaction that settled it (or was last broadcast for it) and the
 // reason of a failure.
 func (j *BoltJournal) Lookup(id string) (state State, txHash, reason string, err error) {
+	if err := j.fold(); err != nil {
+		return "", "", "", err
+	}
 	err = j.db.View(func(tx *bolt.Tx) error {
 		if raw := tx.Bucket(bucketPending).Get([]byte(id)); raw != nil {
 			var e Entry
@@ -219,6 +231,9 @@ func (j *BoltJournal) Lookup(id string) (state State, txHash, reason string, err
 
 // Failed lists payments whose settlement failed permanently.
 func (j *BoltJournal) Failed() ([]*Entry, error) {
+	if err := j.fold(); err != nil {
+		return nil, err
+	}
 	var out []*Entry
 	err := j.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFailed).ForEach(func(_, v []byte) error {
@@ -238,8 +253,7 @@ func (j *BoltJournal) Close() error {
 	var err error
 	j.closeOnce.Do(func() {
 		close(j.stop)
-		j.w.Close()
-		err = j.db.Close()
+		err = errors.Join(j.log.Close(), j.db.Close())
 	})
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/exact"
@@ -18,6 +19,16 @@ type Offer struct {
 	Symbol   string
 	Decimals int
 	Scheme   Scheme
+
+	reqOnce sync.Once
+	reqJSON []byte
+}
+
+// requirementsJSON is Requirements as JSON, encoded once (for journal
+// entries); nil if it cannot be encoded.
+func (o *Offer) requirementsJSON() []byte {
+	o.reqOnce.Do(func() { o.reqJSON, _ = json.Marshal(&o.Requirements) })
+	return o.reqJSON
 }
 
 // Price renders the amount for people, e.g. "0.01 USDC".

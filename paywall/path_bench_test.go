@@ -15,6 +15,7 @@ import (
 
 	"github.com/caddy-x402/x402/facilitator"
 	"github.com/caddy-x402/x402/facilitator/evm"
+	"github.com/caddy-x402/x402/internal/cputime"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -190,6 +191,7 @@ func BenchmarkServePaid(b *testing.B) {
 			b.SetParallelism(16) // 32 in flight on 2 cores
 			b.ReportAllocs()
 			b.ResetTimer()
+			stop := cputime.ReportPerOp(b)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := next.Add(1) - 1
@@ -202,6 +204,7 @@ func BenchmarkServePaid(b *testing.B) {
 				}
 			})
 			b.StopTimer()
+			stop()
 			if n := bad.Load(); n > 0 {
 				b.Fatalf("%d of %d paid requests were not served", n, b.N)
 			}

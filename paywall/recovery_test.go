@@ -20,7 +20,7 @@ func (v *env) interrupted(rt *Route) (name, value, id string) {
 	name, value = v.pay(v.payer, v.requirements("10000"), 2)
 	req := httptest.NewRequest(http.MethodGet, "http://api.test/paid/data", nil)
 	req.Header.Set(name, value)
-	p, rej := rt.intake(req)
+	p, _, rej := rt.intake(req)
 	if rej != nil {
 		v.t.Fatalf("intake: %+v", rej)
 	}

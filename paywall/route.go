@@ -149,7 +149,7 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		rt.refuseUpgrade(w, r)
 		return nil
 	}
-	p, rej := rt.intake(r)
+	p, raw, rej := rt.intake(r)
 	if rej != nil {
 		if rej.Err == nil {
 			obs.Challenged(rt.Name)
@@ -166,6 +166,9 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		return nil
 	}
 	obs.Accepted(rt.Name, claim.Scheme())
+	if k, ok := claim.(payloadKeeper); ok {
+		k.keepPayloadJSON(raw)
+	}
 	if a, ok := claim.(Answerer); ok {
 		status, resp := a.Answer()
 		rt.answer(w, p.X402Version, status, resp)
@@ -199,6 +202,9 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		headerName = facilitator.HeaderXPaymentResponse
 	}
 	pw := &paidWriter{rw: w, req: r, route: rt, mode: mode, claim: claim, headerName: headerName, ctx: context.WithoutCancel(r.Context())}
+	if mode != SettleBefore && claim.Deferred() {
+		pw.expectPut(e.Journal)
+	}
 	if mode == SettleBefore {
 		id, err := rt.record(claim, StateSettling, 0)
 		if err != nil {
@@ -230,6 +236,7 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		// goroutine: end the claim by the same rule, give back the queue
 		// slot, then let the panic go on as before.
 		v := recover()
+		pw.putCame()
 		rt.finish(r, pw)
 		if v != nil {
 			panic(v)
@@ -240,6 +247,7 @@ func (rt *Route) Serve(w http.ResponseWriter, r *http.Request, next Next) error 
 		// The handler wrote nothing: net/http would send an empty 200.
 		pw.WriteHeader(http.StatusOK)
 	}
+	pw.putCame()
 	finished = true
 	rt.finish(r, pw)
 	return err

@@ -34,6 +34,34 @@ type paidWriter struct {
 	failed     bool // the client got a refusal instead; body swallowed
 	settled    *facilitator.SettleResponse
 	entryID    string // journal entry of an after-mode payment
+	// expecting: the journal was told this request's Put is on its way
+	// (expectPut); putCame tells it that it came, or will not.
+	expecting journalExpecter
+}
+
+// journalExpecter is a Journal whose group commit waits for the Puts it is
+// told are on their way (BoltJournal).
+type journalExpecter interface{ Expect(delta int) }
+
+// payloadKeeper is a claim that keeps the payment as the client sent it
+// (the decoded header's JSON), for its journal entry.
+type payloadKeeper interface{ keepPayloadJSON(raw []byte) }
+
+// expectPut tells j, when it listens, that this request will journal its
+// payment once the upstream's status line is in.
+func (pw *paidWriter) expectPut(j Journal) {
+	if x, ok := j.(journalExpecter); ok {
+		x.Expect(1)
+		pw.expecting = x
+	}
+}
+
+// putCame ends expectPut: the Put is being made, or will not be.
+func (pw *paidWriter) putCame() {
+	if pw.expecting != nil {
+		pw.expecting.Expect(-1)
+		pw.expecting = nil
+	}
 }
 
 func (pw *paidWriter) Header() http.Header { return pw.rw.Header() }
@@ -62,6 +90,7 @@ func (pw *paidWriter) WriteHeader(status int) {
 	}
 	switch pw.mode {
 	case SettleAfter:
+		pw.putCame()
 		if pw.chargeable {
 			id, err := rt.record(pw.claim, StateQueued, rt.SettleDelay)
 			if err != nil {
@@ -72,6 +101,7 @@ func (pw *paidWriter) WriteHeader(status int) {
 			pw.setResponse(pw.claim.Queued())
 		}
 	case SettleHeader:
+		pw.putCame()
 		if pw.chargeable {
 			id, err := rt.record(pw.claim, StateSettling, 0)
 			if err != nil {

@@ -89,7 +89,7 @@ func openLedger(path string, opt wal.Options) (*Ledger, error) {
 		return nil, fmt.Errorf("escrow ledger: opening %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSessions, bucketDebits, bucketMeta} {
+		for _, b := range [][]byte{bucketSessions, bucketDebits} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func openLedger(path string, opt wal.Options) (*Ledger, error) {
 // Close returns the first one's result.
 func (l *Ledger) Close() error {
 	l.closeOnce.Do(func() {
-		err := l.debits.close()
+		err := l.debits.Close()
 		l.w.Close()
 		l.closeErr = errors.Join(err, l.db.Close())
 	})
@@ -119,7 +119,7 @@ func (l *Ledger) Close() error {
 }
 
 // setLogger names where a failed fold of the debit log is reported.
-func (l *Ledger) setLogger(log *zap.Logger) { l.debits.logger.Store(log) }
+func (l *Ledger) setLogger(log *zap.Logger) { l.debits.SetLogger(log) }
 
 // expect and unexpect count the reservations in flight: while some are,
 // the debit log's group commit waits briefly for their debits.
@@ -163,8 +163,8 @@ func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error 
 // Load reads every session and its committed debits (folding the debit log
 // first).
 func (l *Ledger) Load() ([]*SessionRecord, map[[32]byte]map[string]*big.Int, error) {
-	if err := l.debits.fold(); err != nil {
-		return nil, nil, err
+	if err := l.debits.Fold(); err != nil {
+		return nil, nil, fmt.Errorf("escrow ledger: %w", err)
 	}
 	var recs []*SessionRecord
 	debits := map[[32]byte]map[string]*big.Int{}

@@ -108,7 +108,7 @@ func TestLedgerStaleSegmentRemoved(t *testing.T) {
 	if err := l.AddDebit(sessionID(1), "a", big.NewInt(5)); err != nil {
 		t.Fatal(err)
 	}
-	seg := l.debits.log.Current()
+	seg := l.debits.Current()
 	saved, err := os.ReadFile(seg.Path)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestLedgerStaleSegmentRemoved(t *testing.T) {
 	if len(debits[sessionID(1)]) != 1 {
 		t.Fatalf("debits after reopening: %v", debits)
 	}
-	if cur := l.debits.log.Current(); cur.Seq <= seg.Seq {
+	if cur := l.debits.Current(); cur.Seq <= seg.Seq {
 		t.Fatalf("log reopened at segment %d, not after the folded %d", cur.Seq, seg.Seq)
 	}
 }

@@ -102,9 +102,9 @@ func BenchmarkReserveCommit(b *testing.B) {
 		b.SetParallelism(16)
 		b.ReportAllocs()
 		defer cputime.ReportPerOp(b)()
-		c0, r0 := op.ledger.debits.log.Stats()
+		c0, r0 := op.ledger.debits.Stats()
 		defer func() {
-			if c1, r1 := op.ledger.debits.log.Stats(); c1 > c0 {
+			if c1, r1 := op.ledger.debits.Stats(); c1 > c0 {
 				b.ReportMetric(float64(r1-r0)/float64(c1-c0), "debits/commit")
 			}
 		}()
