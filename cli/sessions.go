@@ -68,13 +68,13 @@ func sessionsCommand(exit exitFunc) *cobra.Command {
 	var file string
 	var jsonOut bool
 	cmd := &cobra.Command{
-		Use:                   "sessions [--session-file F] [--json] | sessions close [--session-file F] [--json] ID",
-		Short:                 "Lists the escrow sessions opened by `pay --scheme escrow`, or closes one",
+		Use:                   "sessions [--session-file F] [--json] | sessions close [--session-file F] [--json] ID | sessions recover [--key-file F] ID",
+		Short:                 "Lists the escrow sessions opened by `pay --scheme escrow`, closes one, or recovers a lost token",
 		Args:                  cobra.ArbitraryArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return exit(cmd, usagef(cmd, "unknown argument %q (want no argument, or close ID)", args[0]))
+				return exit(cmd, usagef(cmd, "unknown argument %q (want no argument, close ID or recover ID)", args[0]))
 			}
 			return exit(cmd, runSessions(cmd, file, jsonOut))
 		},
@@ -96,7 +96,48 @@ func sessionsCommand(exit exitFunc) *cobra.Command {
 	}
 	closeCmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "`TIMEOUT` of the close request (it waits for the final capture and the void)")
 	cmd.AddCommand(closeCmd)
+	var devAccount int
+	var keyFile string
+	recoverCmd := &cobra.Command{
+		Use:                   "recover [--dev-account N | --key-file F] [--session-file F] ID",
+		Short:                 "Gets a new token for a session whose opening answer was lost (the payer's key signs a recovery)",
+		Args:                  cobra.ArbitraryArgs,
+		DisableFlagsInUseLine: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return exit(cmd, usagef(cmd, "want exactly one session ID (or a unique prefix of it), got %d arguments", len(args)))
+			}
+			return exit(cmd, runSessionRecover(cmd, file, args[0], devAccount, keyFile))
+		},
+	}
+	recoverCmd.Flags().IntVar(&devAccount, "dev-account", -1, "the payer is the embedded dev chain's account `N` (public test mnemonic)")
+	recoverCmd.Flags().StringVar(&keyFile, "key-file", "", "the payer's hex private key in `FILE` (0x optional)")
+	cmd.AddCommand(recoverCmd)
 	return cmd
+}
+
+// runSessionRecover signs a recovery for a stored session (pending, or one
+// whose token leaked) and stores the new token; the token is never printed.
+func runSessionRecover(cmd *cobra.Command, file, id string, devAccount int, keyFile string) int {
+	store, err := sessionStore(file)
+	if err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	key, err := loadKey(devAccount, keyFile, cmd.ErrOrStderr())
+	if err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c := &client.Client{Key: key, HTTP: &http.Client{Timeout: time.Minute}, Escrow: &client.EscrowOptions{Sessions: store}}
+	s, err := c.RecoverSession(ctx, id)
+	if err != nil {
+		return failf(cmd, "%v", err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "recovered session %s: new token stored, balance %s\n", s.ID, units(s.Balance))
+	return 0
 }
 
 func runSessions(cmd *cobra.Command, file string, jsonOut bool) int {
