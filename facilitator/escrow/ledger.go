@@ -160,6 +160,30 @@ func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error 
 	return l.debits.add(id, requestID, amount)
 }
 
+// Debits reads the debits this ledger committed on one session
+// (requestId → amount), folding the debit log first.
+func (l *Ledger) Debits(id [32]byte) (map[string]*big.Int, error) {
+	if err := l.debits.fold(); err != nil {
+		return nil, err
+	}
+	out := map[string]*big.Int{}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDebits).Cursor()
+		for k, v := c.Seek(id[:]); k != nil && len(k) > 32 && string(k[:32]) == string(id[:]); k, v = c.Next() {
+			amt, ok := new(big.Int).SetString(string(v), 10)
+			if !ok {
+				return fmt.Errorf("bad debit amount %q", v)
+			}
+			out[string(k[32:])] = amt
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("escrow ledger: reading the debits of %x: %w", id, err)
+	}
+	return out, nil
+}
+
 // Load reads every session and its committed debits (folding the debit log
 // first).
 func (l *Ledger) Load() ([]*SessionRecord, map[[32]byte]map[string]*big.Int, error) {

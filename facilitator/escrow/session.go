@@ -60,6 +60,11 @@ type Session struct {
 	work sync.Mutex
 	// saveMu orders ledger writes of the record (see Operator.update).
 	saveMu sync.Mutex
+	// lostAt: when this process found the shared store had lost the
+	// session and put it back (zero otherwise).
+	lostAt time.Time
+	// rearmedGen is the store generation this process re-armed it for.
+	rearmedGen string
 	// shared: the session's spending lives in the operator's shared store
 	// (false for one of ours not moved there yet: the worker moves it).
 	shared bool
@@ -283,6 +288,13 @@ func (s *Session) seal() {
 	s.sealed = true
 	s.mu.Unlock()
 	s.commits.Wait()
+}
+
+// lostSince is when the shared store was found to have lost the session.
+func (s *Session) lostSince() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lostAt
 }
 
 // inFlightLocal counts this process's reservations.

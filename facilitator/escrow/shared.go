@@ -63,6 +63,13 @@ type SharedSessions interface {
 	// States reads the status and committed total of several sessions at
 	// once (status "" when unknown).
 	States(ctx context.Context, ids [][32]byte) ([]SharedState, error)
+	// Rearm puts back what this instance knows of a session after the store
+	// lost data: the session itself when it is gone (from rec, with the
+	// given status, nothing committed and a new Generation), then this
+	// instance's committed debits (requestId → amount), each counted once
+	// however many times it is re-armed. It returns the session's
+	// generation and whether this call recreated it.
+	Rearm(ctx context.Context, id [32]byte, rec *SessionRecord, status Status, debits map[string]*big.Int) (generation string, recreated bool, err error)
 	// SetToken replaces the session's token hash on a recovery signed at
 	// issuedAt (Unix seconds), once: a recovery not newer than the last one
 	// is ErrSharedStale.
@@ -80,10 +87,14 @@ type MovedSession struct {
 	Reserved map[string]*big.Int
 }
 
-// SharedState is a session's status and committed total in the shared store.
+// SharedState is a session's status and committed total in the shared
+// store, and its generation: "" until the store lost it and an instance
+// put it back (Rearm); then every instance that spent it re-arms once for
+// that generation.
 type SharedState struct {
-	Status    Status
-	Committed *big.Int
+	Status     Status
+	Committed  *big.Int
+	Generation string
 }
 
 // Errors of a SharedSessions implementation.

@@ -19,6 +19,7 @@ import (
 	"github.com/caddy-x402/x402/internal/testsvc"
 	"github.com/caddy-x402/x402/paywall/redisstore"
 	"github.com/ethereum/go-ethereum/crypto"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // cluster is a dev chain, one Redis and escrow operators on it, each with
@@ -266,5 +267,45 @@ func TestSharedRecovery(t *testing.T) {
 	bad, _ := escrow.SignRecovery(other, 1337, c.chain.Escrow, s.ID, uint64(time.Now().Unix())+1)
 	if _, xe, _ := a.Recover(context.Background(), ref.ID, bad); xe == nil || xe.Code != facilitator.CodeEscrowRecovery {
 		t.Fatalf("recovery by someone else: %v", xe)
+	}
+}
+
+// Redis loses its data (FLUSHALL) while a session is open and used on two
+// instances: each puts back what it committed (its ledger records its
+// commits on shared sessions), the session comes back as closing (no new
+// use on an uncertain total) and its operator closes it: captured = what
+// both instances served.
+func TestSharedSessionAfterStoreLoss(t *testing.T) {
+	c := newCluster(t)
+	a := c.operator("a", 0, true, nil)
+	b := c.operator("b", 3, true, nil)
+	s, ref := c.open(a, 1_000_000)
+	for k, op := range []*escrow.Operator{a, a, b, b, b} {
+		r, xe, err := op.Reserve(context.Background(), ref, fmt.Sprintf("use-%d", k), c.price, &c.req)
+		if xe != nil || err != nil {
+			t.Fatal(xe, err)
+		}
+		if _, err := r.Commit(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rdb := goredis.NewClient(&goredis.Options{Addr: c.redis.Addr})
+	defer rdb.Close()
+	if err := rdb.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st := c.state(s)
+		if st.CapturableAmount.Sign() == 0 && st.RefundableAmount.Int64() == 6*10_000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("escrow state %+v after the store loss; want 60000 captured (6 calls on two instances) and the rest voided", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, xe, _ := b.Reserve(context.Background(), ref, "after-loss", c.price, &c.req); xe == nil || xe.Code != facilitator.CodeEscrowSessionClosed {
+		t.Fatalf("use after the recovery: %v", xe)
 	}
 }

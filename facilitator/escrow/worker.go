@@ -107,13 +107,22 @@ func (o *Operator) sweep(ctx context.Context, recovering bool) {
 	sh := o.shared()
 	o.mu.RLock()
 	mine := make([]*Session, 0, len(o.sessions))
+	var others []*Session // other operators' shared sessions this instance spent
 	for _, s := range o.sessions {
-		if s.pi.Operator == o.Address() {
+		switch {
+		case s.pi.Operator == o.Address():
 			mine = append(mine, s)
+		case s.shared && now.Before(s.ExpiresAt()):
+			others = append(others, s)
 		}
 	}
 	o.mu.RUnlock()
-	remote := o.sharedStates(ctx, sh, mine)
+	remote := o.sharedStates(ctx, sh, append(append([]*Session{}, mine...), others...))
+	for _, s := range others {
+		if rs, ok := remote[s.ID]; ok && s.needsRearm(rs) {
+			o.rearmLost(ctx, sh, s)
+		}
+	}
 	var jobs []job
 	totals := newTotals()
 	for _, s := range mine {
@@ -128,6 +137,13 @@ func (o *Operator) sweep(ctx context.Context, recovering bool) {
 		exp := s.ExpiresAt()
 		add := func(kind string) { jobs = append(jobs, job{s: s, kind: kind, deadline: exp}) }
 		live := st == StatusActive || st == StatusClosing
+		if rs, ok := remote[s.ID]; ok && shared && live && s.needsRearm(rs) {
+			o.rearmLost(ctx, sh, s)
+			continue
+		}
+		if lost := s.lostSince(); !lost.IsZero() && time.Since(lost) < 3*o.cfg.CaptureInterval {
+			continue // other instances put their use back first
+		}
 		if live && pending.Sign() > 0 && !now.Add(o.cfg.AlertMargin).Before(exp) {
 			totals.NearExpiry.Add(totals.NearExpiry, pending)
 			o.log.Error("escrow: session near its authorizationExpiry with use not captured",
@@ -163,14 +179,14 @@ func (o *Operator) sweep(ctx context.Context, recovering bool) {
 	o.cfg.Observer.Sessions(o.cfg.Network, totals)
 }
 
-// sharedStates reads status and committed total of our shared sessions in
-// one round trip.
-func (o *Operator) sharedStates(ctx context.Context, sh SharedSessions, mine []*Session) map[[32]byte]SharedState {
+// sharedStates reads status and committed total of shared sessions in one
+// round trip.
+func (o *Operator) sharedStates(ctx context.Context, sh SharedSessions, sessions []*Session) map[[32]byte]SharedState {
 	if sh == nil {
 		return nil
 	}
 	var ids [][32]byte
-	for _, s := range mine {
+	for _, s := range sessions {
 		s.mu.Lock()
 		if s.shared && (s.status == StatusActive || s.status == StatusClosing) {
 			ids = append(ids, s.ID)
@@ -192,6 +208,50 @@ func (o *Operator) sharedStates(ctx context.Context, sh SharedSessions, mine []*
 		out[id] = states[i]
 	}
 	return out
+}
+
+// rearmLost puts a session the shared store lost back from this
+// instance's ledger: as closing (no new use: its committed total is no
+// longer known for sure), with the debits this instance committed; every
+// instance that spent it does the same on its next sweep, and the
+// session's operator closes it CaptureInterval × 3 later, capturing what
+// they put back. Use committed by an instance that does not come back
+// before the close is not captured (served unpaid, never overcharged).
+func (o *Operator) rearmLost(ctx context.Context, sh SharedSessions, s *Session) {
+	debits, err := o.ledger.Debits(s.ID)
+	if err != nil {
+		o.log.Error("escrow: reading a lost session's debits failed", zap.String("session", s.IDHex()), zap.Error(err))
+		return
+	}
+	rec := *s.record()
+	rec.Shared = true
+	ctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+	defer cancel()
+	gen, recreated, err := sh.Rearm(ctx, s.ID, &rec, StatusClosing, debits)
+	if err != nil {
+		o.log.Warn("escrow: putting a lost session back into the shared store failed; will retry", zap.String("session", s.IDHex()), zap.Error(err))
+		return
+	}
+	total := new(big.Int)
+	for _, d := range debits {
+		total.Add(total, d)
+	}
+	s.mu.Lock()
+	if s.rearmedGen != gen {
+		s.lostAt = time.Now()
+	}
+	s.rearmedGen = gen
+	s.mu.Unlock()
+	o.log.Error("escrow: the shared store lost a session; put back as closing with the use this instance committed",
+		zap.String("session", s.IDHex()), zap.Bool("recreated", recreated), zap.Int("requests", len(debits)), zap.String("committed_here", total.String()))
+}
+
+// needsRearm: the store lost the session (gone, or put back in a
+// generation this process has not re-armed for yet).
+func (s *Session) needsRearm(rs SharedState) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return rs.Status == "" || rs.Generation != "" && rs.Generation != s.rearmedGen
 }
 
 // launch starts j when its session is not already being worked on, once a

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -275,7 +276,7 @@ func (s *Sessions) States(ctx context.Context, ids [][32]byte) ([]escrow.SharedS
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.keys(id)[0], "status", "committed")
+		cmds[i] = pipe.HMGet(ctx, s.keys(id)[0], "status", "committed", "gen")
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, err
@@ -285,6 +286,7 @@ func (s *Sessions) States(ctx context.Context, ids [][32]byte) ([]escrow.SharedS
 		vals := c.Val()
 		st, _ := vals[0].(string)
 		out[i].Status = escrow.Status(st)
+		out[i].Generation, _ = vals[2].(string)
 		cs, _ := vals[1].(string)
 		if v, ok := new(big.Int).SetString(cs, 10); ok {
 			out[i].Committed = v
@@ -293,6 +295,35 @@ func (s *Sessions) States(ctx context.Context, ids [][32]byte) ([]escrow.SharedS
 		}
 	}
 	return out, nil
+}
+
+// Rearm implements escrow.SharedSessions.
+func (s *Sessions) Rearm(ctx context.Context, id [32]byte, rec *escrow.SessionRecord, status escrow.Status, debits map[string]*big.Int) (string, bool, error) {
+	dep := rec.PaymentInfo.MaxAmount
+	if err := safe("deposit", dep); err != nil {
+		return "", false, err
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return "", false, err
+	}
+	var g [8]byte
+	if _, err := rand.Read(g[:]); err != nil {
+		return "", false, err
+	}
+	expireAt := int64(rec.PaymentInfo.RefundExpiry) + 7*24*3600
+	args := []any{b, dep.String(), rec.TokenHash, expireAt, string(status), hex.EncodeToString(g[:]), len(debits)}
+	for r, amt := range debits {
+		if err := safe("debit", amt); err != nil {
+			return "", false, err
+		}
+		args = append(args, r, amt.String())
+	}
+	out, err := rearmScript.Run(ctx, s.rdb, s.keys(id), args...).StringSlice()
+	if err != nil || len(out) != 2 {
+		return "", false, fmt.Errorf("redis store: rearm: %v %v", out, err)
+	}
+	return out[0], out[1] == "1", nil
 }
 
 // SetToken implements escrow.SharedSessions.

@@ -147,3 +147,23 @@ if tonumber(ARGV[2]) <= last then return 'stale' end
 redis.call('HSET', KEYS[1], 'tokenhash', ARGV[1], 'recovered', ARGV[2])
 return 'ok'
 `)
+
+// rearm: ARGV record, deposit, token hash, expireat, status, generation
+// (used when recreating), #debits, (requestId, amount)… A debit counts
+// once: its requestId joins the committed set.
+var rearmScript = redis.NewScript(`
+local recreated = '0'
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'record', ARGV[1], 'deposit', ARGV[2], 'committed', '0', 'status', ARGV[5],
+    'tokenhash', ARGV[3], 'expireat', ARGV[4], 'gen', ARGV[6])
+  recreated = '1'
+end
+local n = tonumber(ARGV[7])
+for k = 1, n do
+  if redis.call('SADD', KEYS[4], ARGV[6 + 2*k]) == 1 then
+    redis.call('HINCRBY', KEYS[1], 'committed', ARGV[7 + 2*k])
+  end
+end
+for k = 1, 4 do redis.call('EXPIREAT', KEYS[k], ARGV[4]) end
+return {redis.call('HGET', KEYS[1], 'gen') or '', recreated}
+`)
