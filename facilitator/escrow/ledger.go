@@ -169,7 +169,7 @@ func (l *Ledger) Debits(id [32]byte) (map[string]*big.Int, error) {
 	out := map[string]*big.Int{}
 	err := l.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketDebits).Cursor()
-		for k, v := c.Seek(id[:]); k != nil && len(k) > 32 && string(k[:32]) == string(id[:]); k, v = c.Next() {
+		for k, v := c.Seek(id[:]); len(k) > 32 && string(k[:32]) == string(id[:]); k, v = c.Next() {
 			amt, ok := new(big.Int).SetString(string(v), 10)
 			if !ok {
 				return fmt.Errorf("bad debit amount %q", v)
