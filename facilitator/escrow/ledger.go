@@ -163,7 +163,7 @@ func (l *Ledger) AddDebit(id [32]byte, requestID string, amount *big.Int) error 
 // Debits reads the debits this ledger committed on one session
 // (requestId → amount), folding the debit log first.
 func (l *Ledger) Debits(id [32]byte) (map[string]*big.Int, error) {
-	if err := l.debits.fold(); err != nil {
+	if err := l.debits.Fold(); err != nil {
 		return nil, err
 	}
 	out := map[string]*big.Int{}
