@@ -249,7 +249,7 @@ func (r *Reservation) Commit(actual *big.Int) (*big.Int, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.op.kick()
+	r.op.kickCommitted()
 	return bal, nil
 }
 

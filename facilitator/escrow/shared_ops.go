@@ -174,7 +174,7 @@ func (r *Reservation) commitShared(actual *big.Int) (*big.Int, error) {
 				zap.String("session", r.Session.IDHex()), zap.Error(err))
 		}
 	}
-	r.op.kick()
+	r.op.kickCommitted()
 	return bal, nil
 }
 

@@ -5,13 +5,14 @@ import (
 	"math/big"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 )
 
 // The capture worker looks at every session of this operator each
-// CaptureInterval (and when a commit wakes it) and finishes what is due,
+// CaptureInterval (and shortly after commits, see kickCommitted) and finishes what is due,
 // most urgent deadline first, several sessions at once (CaptureWorkers):
 // openings whose outcome is unknown, closes (requested here, on another
 // instance, or due because the session nears its expiry), captures past
@@ -32,7 +33,16 @@ type worker struct {
 	nonceOnce sync.Once
 	nonce     uint64 // the operator's pending nonce when this process started
 	nonceOK   bool
+
+	// committedKick: a wake-up after commits is scheduled (kickCommitted).
+	committedKick atomic.Bool
 }
+
+// committedKickDelay is how long after a commit the capture worker looks
+// at the sessions (once for all the commits of that time): a sweep reads the
+// chain's head (and the shared store's totals), so one per commit would be
+// one RPC per served request.
+const committedKickDelay = 50 * time.Millisecond
 
 func (w *worker) init(workers int) {
 	w.wake, w.stop, w.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
@@ -45,6 +55,18 @@ func (o *Operator) kick() {
 	select {
 	case o.wake <- struct{}{}:
 	default:
+	}
+}
+
+// kickCommitted wakes the capture worker committedKickDelay after a commit,
+// once for every commit made meanwhile (a capture past its threshold
+// starts then).
+func (o *Operator) kickCommitted() {
+	if o.committedKick.CompareAndSwap(false, true) {
+		time.AfterFunc(committedKickDelay, func() {
+			o.committedKick.Store(false)
+			o.kick()
+		})
 	}
 }
 
