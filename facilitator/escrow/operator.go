@@ -249,10 +249,11 @@ func (o *Operator) Reserve(ctx context.Context, ref *SessionRef, requestID strin
 	}
 	// A shared session's token is checked by the shared store, atomically
 	// with the reservation (a recovery on any instance replaces it).
-	if !s.shared && !s.tokenMatches(ref.Token) {
+	th := hashToken(ref.Token)
+	if !s.shared && !s.tokenHashMatches(th) {
 		return nil, errToken(), nil
 	}
-	return o.reserveIn(ctx, s, hashToken(ref.Token), requestID, amount, req)
+	return o.reserveIn(ctx, s, th, requestID, amount, req)
 }
 
 func errToken() *facilitator.Error {

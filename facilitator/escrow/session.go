@@ -143,8 +143,9 @@ func (s *Session) Info() SessionInfo {
 func hashToken(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 // tokenMatches compares in constant time.
-func (s *Session) tokenMatches(token string) bool {
-	h := hashToken(token)
+func (s *Session) tokenMatches(token string) bool { return s.tokenHashMatches(hashToken(token)) }
+
+func (s *Session) tokenHashMatches(h [32]byte) bool {
 	s.mu.Lock()
 	want := s.tokenHash
 	s.mu.Unlock()
