@@ -34,8 +34,7 @@ func (s *Store) Reserve(ctx context.Context, x *paywall.Exposure, o paywall.Rese
 	part := &s.parts[fundsPart(x.Key)]
 	gen := part.gen.Load()
 	if gen == nil {
-		s.wake()
-		return policies.FundsDecision{}, paywall.ErrStoreRecovering
+		return policies.FundsDecision{}, s.noGeneration()
 	}
 	reading, age := "", int64(0)
 	if o.Reading != nil {

@@ -23,8 +23,7 @@ func (s *Store) Claim(ctx context.Context, key [32]byte, until time.Time) error 
 	part := &s.parts[p]
 	gen := part.gen.Load()
 	if gen == nil {
-		s.wake()
-		return paywall.ErrStoreRecovering
+		return s.noGeneration()
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -68,4 +67,15 @@ func (s *Store) Release(ctx context.Context, key [32]byte) error {
 		return fmt.Errorf("redis store: releasing a payment: %w", err)
 	}
 	return nil
+}
+
+// noGeneration is the answer to a decision in a part this instance holds
+// no generation of: Redis may evict keys (refused until it runs with
+// noeviction), or a recovery is under way (the loop is woken to join it).
+func (s *Store) noGeneration() error {
+	if e := s.evicting.Load(); e != nil {
+		return e
+	}
+	s.wake()
+	return paywall.ErrStoreRecovering
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/caddy-x402/x402/paywall"
@@ -130,6 +131,7 @@ func (s *Store) tick(ctx context.Context) error {
 	var lost []int
 	peers := map[string]bool{}
 	recovering := 0
+	policy := ""
 	leaseMs := s.rec.lease().Milliseconds()
 	for p := range Partitions {
 		part := &s.parts[p]
@@ -157,6 +159,9 @@ func (s *Store) tick(ctx context.Context) error {
 			if gen != nil {
 				part.gen.CompareAndSwap(gen, nil)
 			}
+			if pol, ok := strings.CutPrefix(res[0], "evicting:"); ok {
+				policy = pol
+			}
 			lost = append(lost, p)
 		}
 	}
@@ -174,11 +179,46 @@ func (s *Store) tick(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	var err error
-	if len(lost) > 0 {
+	switch {
+	case policy != "":
+		err = &evictingError{policy: policy}
+	case len(lost) > 0:
 		err = s.recover(ctx, lost)
+	}
+	var ee *evictingError
+	if errors.As(err, &ee) {
+		s.setEvicting(ee.policy)
+	} else {
+		s.setEvicting("")
 	}
 	s.obs.StoreRecovering(s.refusing())
 	return err
+}
+
+// evictingError: the server may evict keys (its maxmemory-policy), so no
+// generation is joined and every claim is refused.
+type evictingError struct{ policy string }
+
+func (e *evictingError) Error() string {
+	return fmt.Sprintf("redis store: redis runs with maxmemory-policy %s and a maxmemory: it may evict claims before they expire (a payment would buy a second response); paid requests get 503 until it runs with maxmemory-policy noeviction", e.policy)
+}
+
+// setEvicting records whether the server may evict keys, logging each
+// change once.
+func (s *Store) setEvicting(policy string) {
+	var old *evictingError
+	if policy != "" {
+		old = s.evicting.Swap(&evictingError{policy: policy})
+	} else {
+		old = s.evicting.Swap(nil)
+	}
+	switch {
+	case policy != "" && (old == nil || old.policy != policy):
+		s.log.Error("x402 store: redis may evict keys before they expire; claims are refused (503) until it runs with maxmemory-policy noeviction, then the instances re-arm their payments",
+			zap.String("maxmemory_policy", policy))
+	case policy == "" && old != nil:
+		s.log.Info("x402 store: redis no longer evicts keys; claims resume once the instances have re-armed their payments")
+	}
 }
 
 // refusing counts the parts where claims are refused now.
@@ -223,6 +263,9 @@ func (s *Store) recover(ctx context.Context, lost []int) error {
 		res, err := joinScript.Run(ctx, s.rdb, []string{s.marker(p)}, args...).Slice()
 		if err != nil || len(res) != 3 {
 			return fmt.Errorf("redis store: joining the generation of part %d: %v %w", p, res, err)
+		}
+		if st, _ := res[1].(string); strings.HasPrefix(st, "evicting:") {
+			return &evictingError{policy: strings.TrimPrefix(st, "evicting:")}
 		}
 		id, _ := res[0].(string)
 		gens[p] = id

@@ -34,6 +34,9 @@
 // Redis must not evict these keys before they expire: run it with
 // maxmemory-policy noeviction. When it is out of memory it refuses the
 // write and the paywall answers 503 instead of forgetting a live payment.
+// The heartbeat checks it: with a maxmemory and another policy, claims are
+// refused until the policy is noeviction; keys evicted since a generation
+// began (INFO evicted_keys, recorded in the marker) end it like any loss.
 package redisstore
 
 import (
@@ -132,6 +135,10 @@ type Store struct {
 	mu    sync.Mutex
 	peers []string // other instances seen alive at the last heartbeat
 	down  bool     // the last heartbeat failed (logged once)
+
+	// evicting is set while Redis may evict keys (its maxmemory-policy):
+	// claims are refused with it.
+	evicting atomic.Pointer[evictingError]
 }
 
 type partition struct {

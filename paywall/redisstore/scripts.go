@@ -43,6 +43,30 @@ local function gen_state(gen)
 end
 `
 
+// luaEviction tells whether the server may drop keys before they expire
+// (used by the heartbeat and the join only, not by every decision: INFO
+// memory and stats cost more than a claim). A claim evicted under memory
+// pressure would let its payment buy a second response, and the generation
+// marker, which has no TTL, would survive a volatile-* policy's evictions:
+//
+//   - evicting_policy: the maxmemory-policy when it is not noeviction and
+//     maxmemory is set, else false;
+//   - evicted_keys: the server's count of evicted keys (INFO stats), which
+//     the marker records when its generation starts ('ev'): a change means
+//     keys were evicted since, while the policy was briefly another.
+const luaEviction = `
+local function evicting_policy()
+  local mem = redis.call('INFO', 'memory')
+  local policy = string.match(mem, 'maxmemory_policy:([%w%-]+)')
+  local max = tonumber(string.match(mem, '[\r\n]maxmemory:(%d+)') or '0')
+  if policy and policy ~= 'noeviction' and max > 0 then return policy end
+  return false
+end
+local function evicted_keys()
+  return string.match(redis.call('INFO', 'stats'), 'evicted_keys:(%d+)') or '0'
+end
+`
+
 // luaBig is arithmetic on non-negative decimal integers of any size (token
 // amounts are uint256; Lua numbers are doubles), in limbs of 7 digits.
 const luaBig = `
@@ -111,9 +135,13 @@ var releaseClaimScript = redis.NewScript(`return redis.call('DEL', KEYS[1])`)
 
 // heartbeatScript records that this instance is alive and tells it the
 // state of its generation and which instances were alive within the lease.
+// It also ends the generation (for every instance, at once: the marker's
+// run no longer matches) when the server may evict keys, or has evicted
+// some since the generation started; the answer's state is then
+// 'evicting:<policy>' or 'lost'.
 // KEYS marker; ARGV instance, gen (” when none), lease ms.
 // Answer: {state, peers…}.
-var heartbeatScript = redis.NewScript(luaGeneration + `
+var heartbeatScript = redis.NewScript(luaGeneration + luaEviction + `
 if not redis.call('HGET', KEYS[1], 'id') then return {'lost'} end
 local now = now_ms()
 local lease = tonumber(ARGV[3])
@@ -130,6 +158,18 @@ for i = 1, #f, 2 do
     end
   end
 end
+local policy = evicting_policy()
+if policy then
+  redis.call('HSET', KEYS[1], 'run', 'evicting')
+  out[1] = 'evicting:' .. policy
+  return out
+end
+local ev = redis.call('HGET', KEYS[1], 'ev')
+if not ev then
+  redis.call('HSET', KEYS[1], 'ev', evicted_keys())
+elseif ev ~= evicted_keys() then
+  redis.call('HSET', KEYS[1], 'run', 'evicted')
+end
 if ARGV[2] ~= '' then out[1] = gen_state(ARGV[2]) end
 return out
 `)
@@ -139,9 +179,13 @@ return out
 // written on another server. A member must re-arm and acknowledge before
 // the recovery ends; the peers it knew alive are added as members too, so
 // that a slow one is waited for (until the deadline).
+// Nobody joins while the server may evict keys (answer {”,
+// 'evicting:<policy>', 0}).
 // KEYS marker; ARGV instance, candidate generation id, join window ms,
 // deadline ms, peers…. Answer: {generation id, state, created (0/1)}.
-var joinScript = redis.NewScript(luaGeneration + `
+var joinScript = redis.NewScript(luaGeneration + luaEviction + `
+local policy = evicting_policy()
+if policy then return {'', 'evicting:' .. policy, 0} end
 local m = redis.call('HMGET', KEYS[1], 'id', 'run', 'st')
 local run = server_run()
 local created = 0
@@ -149,7 +193,7 @@ if not m[1] or m[2] ~= run then
   redis.call('DEL', KEYS[1])
   local now = now_ms()
   redis.call('HSET', KEYS[1], 'id', ARGV[2], 'run', run, 'st', 'r', 'start', now,
-    'join', now + tonumber(ARGV[3]), 'dl', now + tonumber(ARGV[4]))
+    'join', now + tonumber(ARGV[3]), 'dl', now + tonumber(ARGV[4]), 'ev', evicted_keys())
   m[1], m[3], created = ARGV[2], 'r', 1
 end
 if m[3] ~= 'ok' then
