@@ -32,7 +32,16 @@ type payerExposure struct {
 	// nextExpiry is the earliest Until of the entries (zero: none), so
 	// that expired entries are looked for only when one is due.
 	nextExpiry time.Time
+	// lastUntil is the latest Until counted: ForgetAfter past it the
+	// payer is forgotten, reading included.
+	lastUntil time.Time
 }
+
+// ForgetAfter is how long past the last deadline of its reservations a
+// payer's state (reservations and balance reading alike) is kept; then the
+// next decision needs a fresh reading. The Redis store's keys expire the
+// same way.
+const ForgetAfter = time.Minute
 
 type exposureEntry struct {
 	amount    *big.Int
@@ -58,14 +67,17 @@ func (m *MemoryExposure) Reserve(_ context.Context, x *Exposure, o ReserveOption
 		m.sweepIdle(now)
 	}
 	p := m.payers[x.Key]
+	if p != nil && p.forgotten(now) {
+		p = nil
+	}
 	if p == nil {
 		p = &payerExposure{pending: new(big.Int), settled: new(big.Int), entries: map[[32]byte]*exposureEntry{}}
 		m.payers[x.Key] = p
 	}
-	p.expire(now)
 	if o.Reading != nil {
 		p.read(o.Reading, now, o.Lag)
 	}
+	p.expire(o.Lag)
 	if p.balance == nil || (!o.AllowStale && o.Reading == nil && now.Sub(p.readAt) > o.TTL) {
 		if len(p.entries) == 0 && p.balance == nil {
 			delete(m.payers, x.Key)
@@ -80,12 +92,25 @@ func (m *MemoryExposure) Reserve(_ context.Context, x *Exposure, o ReserveOption
 	if !d.Allowed {
 		return d, nil
 	}
+	p.add(x)
+	return d, nil
+}
+
+// add counts x as pending.
+func (p *payerExposure) add(x *Exposure) {
 	p.entries[x.ID] = &exposureEntry{amount: new(big.Int).Set(x.Amount), until: x.Until}
 	p.pending.Add(p.pending, x.Amount)
 	if p.nextExpiry.IsZero() || x.Until.Before(p.nextExpiry) {
 		p.nextExpiry = x.Until
 	}
-	return d, nil
+	if x.Until.After(p.lastUntil) {
+		p.lastUntil = x.Until
+	}
+}
+
+// forgotten: ForgetAfter has passed since the last deadline counted.
+func (p *payerExposure) forgotten(now time.Time) bool {
+	return !p.lastUntil.IsZero() && !now.Before(p.lastUntil.Add(ForgetAfter))
 }
 
 // Finish implements ExposureLedger.
@@ -121,8 +146,7 @@ const idleSweepEvery = 4096
 func (m *MemoryExposure) sweepIdle(now time.Time) {
 	m.calls = 0
 	for k, p := range m.payers {
-		p.expire(now)
-		if len(p.entries) == 0 && now.Sub(p.readAt) > m.ttl {
+		if p.forgotten(now) || (len(p.entries) == 0 && now.Sub(p.readAt) > m.ttl) {
 			delete(m.payers, k)
 		}
 	}
@@ -145,15 +169,23 @@ func (p *payerExposure) read(r *BalanceReading, now time.Time, lag time.Duration
 	}
 }
 
-// expire drops reservations past their deadline (a settlement can no
-// longer happen; one that happened is in any reading taken since).
-func (p *payerExposure) expire(now time.Time) {
-	if p.nextExpiry.IsZero() || now.Before(p.nextExpiry) {
+// expire drops the reservations whose deadline the stored reading covers:
+// taken at least lag after it, the reading shows whatever settlement
+// happened before the deadline (none can happen after). The clock alone
+// does not expire a reservation: on a reading older than its deadline (the
+// chain cannot be read now, and an older reading is decided on), a
+// payment settled after that reading would be sold a second time.
+func (p *payerExposure) expire(lag time.Duration) {
+	if p.balance == nil {
+		return
+	}
+	covered := p.readAt.Add(-lag)
+	if p.nextExpiry.IsZero() || covered.Before(p.nextExpiry) {
 		return
 	}
 	p.nextExpiry = time.Time{}
 	for id, e := range p.entries {
-		if !now.Before(e.until) {
+		if !covered.Before(e.until) {
 			if e.settled {
 				p.settled.Sub(p.settled, e.amount)
 			} else {
@@ -181,9 +213,5 @@ func (m *MemoryExposure) Restore(x *Exposure) {
 	if _, dup := p.entries[x.ID]; dup {
 		return
 	}
-	p.entries[x.ID] = &exposureEntry{amount: new(big.Int).Set(x.Amount), until: x.Until}
-	p.pending.Add(p.pending, x.Amount)
-	if p.nextExpiry.IsZero() || x.Until.Before(p.nextExpiry) {
-		p.nextExpiry = x.Until
-	}
+	p.add(x)
 }

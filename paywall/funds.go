@@ -22,9 +22,9 @@ var ErrFundsUnknown = errors.New("payer balance unavailable")
 const DefaultFundsTTL = 15 * time.Second
 
 // maxFundsTTL keeps a reading younger than the shortest time between a
-// settlement and its reservation's expiry (the payment's deadline is a
-// minute past validBefore): a reservation never expires while a reading
-// that predates its settlement is still in use.
+// settlement and its reservation's deadline (a minute past validBefore),
+// so that a payer who keeps paying has a reading past the deadline by the
+// time it comes: reservations end on readings, never on the clock alone.
 const maxFundsTTL = 45 * time.Second
 
 // Funds checks, before an "after"-mode payment is served, that the payer

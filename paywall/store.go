@@ -49,8 +49,10 @@ type Exposure struct {
 	ID [32]byte
 	// Amount in token units.
 	Amount *big.Int
-	// Until is when the reservation expires by itself: the payment's
-	// deadline, after which it can no longer be settled.
+	// Until is the payment's deadline, after which it can no longer be
+	// settled: the reservation stops counting once a balance reading taken
+	// Lag after it is stored (that reading shows the outcome), never on
+	// the clock alone.
 	Until time.Time
 }
 
@@ -82,7 +84,7 @@ type ReserveOptions struct {
 // atomically over every instance that shares it.
 type ExposureLedger interface {
 	// Reserve decides with policies.DecideFunds and, when allowed, counts
-	// x until Finish or x.Until. It returns ErrBalanceStale when it needs a
+	// x until Finish, or until a reading stored covers x.Until. It returns ErrBalanceStale when it needs a
 	// fresh reading, ErrStoreRecovering while the store recovers. Reserving
 	// an id that is already counted changes nothing and is allowed.
 	Reserve(ctx context.Context, x *Exposure, o ReserveOptions) (policies.FundsDecision, error)

@@ -199,7 +199,10 @@ func fundsLifecycle(t *testing.T, s paywall.ExposureLedger) {
 	if d, err := s.Reserve(ctx, exposure(k, 6, "1"), stale); err != nil || d.Allowed {
 		t.Fatalf("stale reading allowed: %+v %v (balance all counted)", d, err)
 	}
-	// Expiry: a reservation past its deadline stops counting.
+	// Expiry: a reservation past its deadline stops counting once a
+	// reading taken after the deadline (and the lag) is stored: that
+	// reading shows whatever settled before the deadline. Decided on an
+	// older reading (the chain cannot be read now), it still counts.
 	k2 := payer(3)
 	short := exposure(k2, 1, "10000")
 	short.Until = time.Now().Add(300 * time.Millisecond)
@@ -209,16 +212,64 @@ func fundsLifecycle(t *testing.T, s paywall.ExposureLedger) {
 	if d, _ := s.Reserve(ctx, exposure(k2, 2, "20000"), o); d.Allowed {
 		t.Fatal("over the balance")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		d, err := s.Reserve(ctx, exposure(k2, 2, "20000"), paywall.ReserveOptions{TTL: time.Minute, AllowStale: true})
-		if err == nil && d.Allowed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the expired reservation still counts: %+v %v", d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	for !time.Now().After(short.Until.Add(2 * o.Lag)) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d, err := s.Reserve(ctx, exposure(k2, 2, "20000"), paywall.ReserveOptions{TTL: time.Minute, Lag: o.Lag, AllowStale: true}); err != nil || d.Allowed {
+		t.Fatalf("past its deadline, on a reading older than the deadline: %+v %v; the reservation must still count", d, err)
+	}
+	if d, err := s.Reserve(ctx, exposure(k2, 2, "20000"), fresh); err != nil || !d.Allowed {
+		t.Fatalf("the expired reservation still counts after a reading taken past its deadline: %+v %v", d, err)
+	}
+}
+
+// Attack: a payer funded for one payment is served it and it settles; the
+// balance reading stored before the settlement is all there is while the
+// chain cannot be read (an RPC outage, or a rate limit a flood of new
+// payers drove the server into). When the settled payment's deadline
+// passed, its amount used to stop counting while the stored reading still
+// showed it: a second payment on the same money was served, and could not
+// settle. It counts until a reading taken after the settlement (or after
+// the deadline) shows the balance.
+func TestFundsSettledCountsUntilAReadingShowsIt(t *testing.T) {
+	r := testsvc.StartRedis(t)
+	for name, s := range map[string]paywall.ExposureLedger{
+		"redis":  newGuard(t, r.URL(0), "settledstale"),
+		"memory": paywall.NewMemoryExposure(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			k := payer(9)
+			lag := 50 * time.Millisecond
+			x := exposure(k, 1, "10000")
+			x.Until = time.Now().Add(300 * time.Millisecond)
+			fresh := paywall.ReserveOptions{TTL: 100 * time.Millisecond, Lag: lag, Reading: &paywall.BalanceReading{Balance: num("10000")}}
+			if d, err := s.Reserve(ctx, x, fresh); err != nil || !d.Allowed {
+				t.Fatal(d, err)
+			}
+			if err := s.Finish(ctx, k, x.ID, true); err != nil {
+				t.Fatal(err)
+			}
+			for !time.Now().After(x.Until.Add(2 * lag)) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			stale := paywall.ReserveOptions{TTL: 100 * time.Millisecond, Lag: lag, AllowStale: true}
+			if d, err := s.Reserve(ctx, exposure(k, 2, "10000"), stale); err != nil || d.Allowed {
+				t.Fatalf("%+v %v: the settled payment's money was sold again on the reading taken before it settled", d, err)
+			}
+			// The chain answers again: the balance is 0.
+			empty := paywall.ReserveOptions{TTL: time.Minute, Lag: lag, Reading: &paywall.BalanceReading{Balance: num("0")}}
+			if d, err := s.Reserve(ctx, exposure(k, 2, "10000"), empty); err != nil || d.Allowed || d.Available.Sign() != 0 {
+				t.Fatalf("on a fresh reading of an empty wallet: %+v %v", d, err)
+			}
+			refunded := paywall.ReserveOptions{TTL: time.Minute, Lag: lag, Reading: &paywall.BalanceReading{Balance: num("10000")}}
+			for ms := time.Now().UnixMilli(); time.Now().UnixMilli() <= ms+1; {
+				time.Sleep(time.Millisecond) // a later reading: the ledgers keep the newest
+			}
+			if d, err := s.Reserve(ctx, exposure(k, 3, "10000"), refunded); err != nil || !d.Allowed {
+				t.Fatalf("funded again, on a fresh reading: %+v %v (nothing else is counted)", d, err)
+			}
+		})
 	}
 }
 

@@ -246,9 +246,13 @@ local function drop(id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
 end
--- reservations past their deadline can no longer be settled
-local function expire(now)
-  local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
+-- reservations whose deadline the stored reading covers (taken lag after
+-- it: it shows whatever settled before it; nothing settles after). The
+-- clock alone expires nothing: decided on an older reading (the chain
+-- cannot be read now), a payment settled after that reading would be sold
+-- again.
+local function expire(covered)
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', covered, 'LIMIT', 0, 1000)
   for i = 1, #ids do drop(ids[i]) end
 end
 -- settlements older than the reading are in its balance
@@ -256,7 +260,8 @@ local function reflect(before)
   local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. before, 'LIMIT', 0, 1000)
   for i = 1, #ids do drop(ids[i]) end
 end
--- the payer's keys live as long as their last reservation, plus a minute
+-- the payer's keys (reading included) live as long as their last
+-- reservation, plus a minute (paywall.ForgetAfter)
 local function touch(untilms, now)
   local want = untilms - now + 60000
   local ttl = redis.call('PTTL', KEYS[2])
@@ -280,14 +285,16 @@ var fundsReserveScript = redis.NewScript(luaGeneration + luaBig + luaFunds + `
 local st = gen_state(ARGV[1])
 if st ~= 'ok' then return {st} end
 local now = now_ms()
-expire(now)
+local lag = tonumber(ARGV[8])
 if ARGV[6] ~= '' then
   local at = now - tonumber(ARGV[7])
   if at > tonumber(redis.call('HGET', KEYS[2], 'at') or '-1') then
     redis.call('HSET', KEYS[2], 'bal', ARGV[6], 'at', at)
-    reflect(at - tonumber(ARGV[8]))
+    reflect(at - lag)
   end
 end
+local at = redis.call('HGET', KEYS[2], 'at')
+if at then expire(tonumber(at) - lag) end
 local h = redis.call('HMGET', KEYS[2], 'bal', 'at', 'pend', 'sett')
 if not h[1] then return {'stale'} end
 if ARGV[6] == '' and ARGV[9] ~= '1' and now - tonumber(h[2]) > tonumber(ARGV[5]) then return {'stale'} end
